@@ -1,0 +1,57 @@
+"""authload: load-test the CometChat authentication flow.
+
+The public API. Everything else lives in private modules or in the parts
+(`authload.protocol`, `authload.client`, `authload.scenario`, `authload.mock`,
+`authload.report`, `authload.locust`), which import Locust and gevent only in
+`authload.locust`.
+"""
+
+from ._config import Config
+from ._exceptions import (
+    EXIT_CONFIG_ERROR,
+    EXIT_OK,
+    EXIT_RUN_ERROR,
+    EXIT_THRESHOLDS_FAILED,
+    ApiError,
+    AuthloadError,
+    BackendError,
+    ConfigError,
+    MissingSecretError,
+    ProtocolError,
+    RunError,
+    TransportError,
+)
+from ._runner import RunResult, run, ui
+from .client import AdminClient, ChatSession, LoginListener
+from .mock._config import MockConfig
+
+from .scenario import Environment, Scenario, load_environment, load_scenario
+
+__all__ = [
+    "EXIT_CONFIG_ERROR",
+    "EXIT_OK",
+    "EXIT_RUN_ERROR",
+    "EXIT_THRESHOLDS_FAILED",
+    "AdminClient",
+    "ApiError",
+    "AuthloadError",
+    "BackendError",
+    "ChatSession",
+    "Config",
+    "ConfigError",
+    "Environment",
+    "LoginListener",
+    "MissingSecretError",
+    "MockConfig",
+    "ProtocolError",
+    "RunError",
+    "RunResult",
+    "Scenario",
+    "TransportError",
+
+    "load_environment",
+    "load_scenario",
+    "run",
+
+    "ui",
+]

@@ -1,0 +1,31 @@
+"""`Config`: one run's settings. The CLI's `run` and `ui` options are generated
+from these fields, so the two cannot disagree (a test checks it)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+
+def _option(help_text: str, **extra: Any) -> Any:
+    return field(default=extra.pop("default", None), metadata={"help": help_text, **extra})
+
+
+@dataclass
+class Config:
+    """What to run, where, and how hard. `None` means: take it from the scenario."""
+
+    scenario: str = _option("scenario YAML file", default="scenarios/smoke.yaml", positional=True)
+    env: str = _option("environment: a name in config/ or a YAML path", default="mock")
+    users: int | None = _option("peak number of virtual users (default: the scenario's load.users)")
+    spawn_rate: float | None = _option("users started per second (default: the scenario's)")
+    run_time: str | None = _option("run time, e.g. 30s or 2m (default: the scenario's)")
+    report_dir: str = _option("reports go to REPORT_DIR/RUN_ID/", default="reports")
+    config_dir: str = _option("folder of environment files", default="config")
+    allow_auth_key: bool = _option("allow Auth Key logins on a production environment", default=False)
+    processes: int | None = _option("Locust worker processes on this machine (-1: one per core)")
+
+
+def config_fields() -> list[str]:
+    """The names of every `Config` field, in order."""
+    return [item.name for item in fields(Config)]

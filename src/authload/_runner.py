@@ -1,0 +1,126 @@
+"""`run()` and `ui()`: compose Locust's own command line around the locustfile.
+
+`authload run` is a convenience: it checks the files (exit 2 on a bad one),
+then runs `locust -f locustfiles/auth_flow.py --scenario ... --env ...` in a
+child process, which starts the mock, provisions, runs and reports. The exit
+code comes from the `summary.json` the child wrote; no summary means the run
+could not complete (exit 3).
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from ._config import Config
+from ._exceptions import EXIT_CONFIG_ERROR, EXIT_RUN_ERROR, ConfigError, RunError
+from .scenario import format_duration, load_environment, load_scenario, parse_duration
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """How a run ended: its exit code, its id, and its summary when one was written."""
+
+    exit_code: int
+    run_id: str
+    report_dir: Path
+    summary: dict[str, Any] | None
+
+
+def locustfile_path() -> Path:
+    """`locustfiles/auth_flow.py` of the checkout, else the installed package's locustfile."""
+    local = Path("locustfiles/auth_flow.py")
+    if local.exists():
+        return local
+    return Path(__file__).parent / "locust" / "locustfile.py"
+
+
+def new_run_id() -> str:
+    """Sorts by time: `20261128T081530Z-3f9a`."""
+    return time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + "-" + uuid.uuid4().hex[:4]
+
+
+def locust_command(config: Config, run_id: str, *, headless: bool = True) -> list[str]:
+    """The Locust command line that performs this run."""
+    report_dir = Path(config.report_dir) / run_id
+    command = [sys.executable, "-m", "locust", "-f", str(locustfile_path())]
+    command += ["--scenario", config.scenario, "--env", config.env, "--config-dir", config.config_dir]
+    command += ["--report-dir", config.report_dir, "--run-id", run_id]
+    if config.allow_auth_key:
+        command.append("--allow-auth-key")
+    if config.processes is not None:
+        command += ["--processes", str(config.processes)]
+    scenario = load_scenario(config.scenario)
+    load = scenario.load
+    command += ["-u", str(config.users or load.users), "-r", str(config.spawn_rate or load.spawn_rate)]
+    if headless:
+        run_time = parse_duration(config.run_time) if config.run_time else load.run_time
+        command += ["--headless", "-t", format_duration(run_time), "--only-summary"]
+        command += ["--csv", str(report_dir / "locust"), "--html", str(report_dir / "report.html")]
+    else:
+        command += ["--web-host", "127.0.0.1", "--html", str(report_dir / "report.html")]
+    return command
+
+
+def check(config: Config) -> None:
+    """Load both files now, so a bad one is exit 2 before anything starts."""
+    load_scenario(config.scenario)
+    load_environment(config.env, config.config_dir)
+    if config.run_time:
+        try:
+            parse_duration(config.run_time)
+        except ValueError as error:
+            raise ConfigError(f"--run-time: {error}") from None
+
+
+def run(config: Config) -> RunResult:
+    """Run a scenario headless; returns when the run is over and its reports are written."""
+    check(config)
+    run_id = new_run_id()
+    code = _run_child(locust_command(config, run_id))
+    report_dir = Path(config.report_dir) / run_id
+    summary_path = report_dir / "summary.json"
+    if not summary_path.exists():
+        if code == EXIT_CONFIG_ERROR:
+            return RunResult(EXIT_CONFIG_ERROR, run_id, report_dir, None)
+        raise RunError(f"the run did not complete (Locust exited with {code}); no summary was written")
+    summary = json.loads(summary_path.read_text(encoding="utf-8"))
+    return RunResult(int(summary["exit_code"]), run_id, report_dir, summary)
+
+
+def ui(config: Config) -> int:
+    """Open Locust's web UI on loopback for this scenario; returns Locust's exit code."""
+    check(config)
+    return _run_child(locust_command(config, new_run_id(), headless=False))
+
+
+def _run_child(command: list[str]) -> int:
+    """Run Locust in its own session, so a terminal Ctrl-C reaches it exactly once, from us.
+
+    Locust stops the test on the first SIGINT and writes the reports; a second
+    one, sent directly by the terminal to the whole group, could cut that short.
+    """
+    child = subprocess.Popen(command, stdin=subprocess.DEVNULL, start_new_session=True)
+
+    def forward(signum: int, frame: FrameType | None) -> None:
+        child.send_signal(signum)
+
+    previous = {signum: signal.signal(signum, forward) for signum in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        return child.wait()
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        if child.poll() is None:
+            child.kill()
+
+
+__all__ = ["EXIT_RUN_ERROR", "RunResult", "check", "locust_command", "run", "ui"]

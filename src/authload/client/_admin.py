@@ -1,0 +1,70 @@
+"""The REST admin client: users and auth tokens with the REST API key."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import TypeVar
+
+import httpx
+
+from .. import protocol as p
+from ._driver import run_flow
+
+T = TypeVar("T")
+
+
+class AdminClient:
+    """Server-side calls a backend makes: create users, mint tokens, delete users.
+
+    ```python
+    with AdminClient("http://127.0.0.1:8765", app_id="app", api_key=key) as admin:
+        admin.create_user("alice", "Alice")
+        token = admin.create_auth_token("alice")
+    ```
+    Pass `transport=httpx.ASGITransport(app)` to talk to an in-process mock.
+    """
+
+    def __init__(
+        self,
+        rest_base_url: str,
+        *,
+        app_id: str,
+        api_key: str,
+        timeout: float = 10.0,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self._app = p.App(app_id)
+        self._api_key = api_key
+        self._base_urls: dict[p.Host, str] = {"rest": rest_base_url.rstrip("/"), "client": ""}
+        self._client = httpx.Client(timeout=timeout, transport=transport)
+
+    def create_user(self, uid: str, name: str, *, with_auth_token: bool = False) -> p.User:
+        """`POST /users`."""
+        return self._run(p.create_user(self._app, self._api_key, uid, name, with_auth_token=with_auth_token))
+
+    def get_user(self, uid: str) -> p.User:
+        """`GET /users/{uid}`."""
+        return self._run(p.get_user(self._app, self._api_key, uid))
+
+    def delete_user(self, uid: str, *, permanent: bool = True) -> None:
+        """`DELETE /users/{uid}`."""
+        self._run(p.delete_user(self._app, self._api_key, uid, permanent=permanent))
+
+    def create_auth_token(self, uid: str, *, force: bool = True) -> p.AuthToken:
+        """`POST /users/{uid}/auth_tokens`."""
+        return self._run(p.create_auth_token(self._app, self._api_key, uid, force=force))
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self._client.close()
+
+    def __enter__(self) -> AdminClient:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def _run(self, flow: p.Flow[T]) -> T:
+        return run_flow(flow, self._client, self._base_urls)

@@ -1,0 +1,115 @@
+"""An SDK-like chat session over httpx, with CometChat's login listeners."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import TracebackType
+from typing import TypeVar
+
+import httpx
+
+from .. import protocol as p
+from .._exceptions import BackendError
+from ..protocol._sdk_session import SdkSession
+from ._driver import run_flow
+
+T = TypeVar("T")
+
+
+@dataclass
+class LoginListener:
+    """`CometChat.LoginListener`: any callback may be left out."""
+
+    login_success: Callable[[p.User], None] | None = None
+    login_failure: Callable[[BackendError], None] | None = None
+    logout_success: Callable[[], None] | None = None
+    logout_failure: Callable[[BackendError], None] | None = None
+
+
+class ChatSession:
+    """Behaves as one instance of the CometChat JS SDK does for auth.
+
+    `get_logged_in_user()` is local; logging in as the user already logged in
+    sends nothing; logging in as another user replaces the session; `logout()`
+    clears the session whatever the server answers. The transitions are the
+    table in `authload.protocol._sdk_session`.
+    """
+
+    def __init__(
+        self,
+        rest_base_url: str,
+        client_base_url: str | None = None,
+        *,
+        app_id: str,
+        timeout: float = 10.0,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self._state = SdkSession(p.App(app_id))
+        self._base_urls: dict[p.Host, str] = {
+            "rest": rest_base_url.rstrip("/"),
+            "client": (client_base_url or rest_base_url).rstrip("/"),
+        }
+        self._client = httpx.Client(timeout=timeout, transport=transport)
+        self._listeners: dict[str, LoginListener] = {}
+
+    def add_login_listener(self, listener_id: str, listener: LoginListener) -> None:
+        """`CometChat.addLoginListener(id, listener)`."""
+        self._listeners[listener_id] = listener
+
+    def remove_login_listener(self, listener_id: str) -> None:
+        """`CometChat.removeLoginListener(id)`."""
+        self._listeners.pop(listener_id, None)
+
+    def get_logged_in_user(self) -> p.User | None:
+        """`CometChat.getLoggedinUser()`: no request, ever."""
+        return self._state.get_logged_in_user()
+
+    @property
+    def auth_token(self) -> str | None:
+        """The current session's token, if logged in."""
+        return self._state.current.auth_token if self._state.current else None
+
+    def login(self, uid_or_token: str, auth_key: str | None = None) -> p.User:
+        """`login(authToken)` or `login(uid, authKey)`; fires loginSuccess or loginFailure."""
+        if auth_key is None:
+            flow = self._state.login_auth_token(uid_or_token)
+        else:
+            flow = self._state.login_auth_key(uid_or_token, auth_key)
+        try:
+            user = self._run(flow).user
+        except BackendError as error:
+            self._notify("login_failure", error)
+            raise
+        self._notify("login_success", user)
+        return user
+
+    def logout(self) -> None:
+        """`logout()`: the local session ends even if the server call fails."""
+        try:
+            self._run(self._state.logout())
+        except BackendError as error:
+            self._notify("logout_failure", error)
+            raise
+        self._notify("logout_success")
+
+    def close(self) -> None:
+        """Close the connection pool (the session state is kept)."""
+        self._client.close()
+
+    def __enter__(self) -> ChatSession:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def _run(self, flow: p.Flow[T]) -> T:
+        return run_flow(flow, self._client, self._base_urls)
+
+    def _notify(self, event: str, *args: object) -> None:
+        for listener in list(self._listeners.values()):
+            callback = getattr(listener, event)
+            if callback is not None:
+                callback(*args)

@@ -1,0 +1,80 @@
+"""Runs any protocol flow over Locust's FastHttpSession. Knows no CometChat path or header.
+
+The session is built with its own request hook, so single HTTP requests do
+not reach Locust's statistics: authload reports whole steps and cycles instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+from locust.contrib.fasthttp import FastHttpSession
+
+from .._exceptions import TransportError
+from ..protocol import Flow, Host, Request, Response
+
+T = TypeVar("T")
+
+
+class _LastError:
+    """Stands in for Locust's request event; keeps the exception of the last request."""
+
+    def __init__(self) -> None:
+        self.exception: BaseException | None = None
+
+    def fire(self, **meta: Any) -> None:
+        self.exception = meta.get("exception")
+
+
+class FastDriver:
+    """Sends what a flow yields through one FastHttpSession."""
+
+    def __init__(self, base_urls: Mapping[Host, str], *, timeout: float, concurrency: int = 1) -> None:
+        self._base_urls = dict(base_urls)
+        self._last = _LastError()
+        self.session = FastHttpSession(
+            base_url=self._base_urls["rest"],
+            request_event=self._last,
+            user=None,
+            max_retries=0,  # a retry would hide the very failure a load test is for
+            concurrency=concurrency,
+            network_timeout=timeout,
+            connection_timeout=timeout,
+        )
+
+    def run(self, flow: Flow[T]) -> T:
+        """Send each request the flow yields, feed back each response, return its result."""
+        try:
+            request = next(flow)
+            while True:
+                request = flow.send(self._send(request))
+        except StopIteration as stop:
+            return stop.value  # type: ignore[no-any-return]
+
+    def _send(self, request: Request) -> Response:
+        self._last.exception = None
+        url = self._base_urls[request.host] + request.path
+        reply = self.session.request(request.method, url, data=request.body, headers=dict(request.headers))
+        status = reply.status_code
+        if not status or self._last.exception is not None and _is_transport(self._last.exception):
+            raise _classify(getattr(reply, "error", None) or self._last.exception)
+        headers = {k.lower(): v for k, v in reply.headers.items()} if reply.headers else {}
+        return Response(status, headers, reply.content or b"")
+
+
+def _is_transport(error: BaseException) -> bool:
+    # A non-2xx status arrives as an exception that carries the response; it is data, not a failure.
+    return getattr(error, "response", None) is None
+
+
+def _classify(error: BaseException | None) -> TransportError:
+    name = type(error).__name__ if error is not None else "no response"
+    text = f"{name}: {error}".lower()
+    if "timeout" in text or "timed out" in text:
+        cause = "timeout"
+    elif "refused" in text or "connect" in name.lower() and "reset" not in text:
+        cause = "connect"
+    else:
+        cause = "reset"
+    return TransportError(f"{cause}: {name}", cause=cause)

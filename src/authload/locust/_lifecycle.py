@@ -1,0 +1,205 @@
+"""The run's life, on Locust's published events.
+
+| event        | master or local process                                   | worker               |
+|--------------|-----------------------------------------------------------|----------------------|
+| init         | read files (exit 2 on a bad one), start the embedded mock | wait for the plan    |
+| test_start   | provision identities, send each worker its plan and share | -                    |
+| test_stop    | summary, thresholds, reports, exit code; clean up         | clean up its users   |
+| quitting     | stop a still-running test (Ctrl-C), stop the mock         | -                    |
+
+Worker figures travel with Locust's own stats reports (see `_metrics`).
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import gevent
+from locust.runners import STATE_INIT, STATE_STOPPED, MasterRunner, WorkerRunner
+
+from .._exceptions import EXIT_CONFIG_ERROR, EXIT_RUN_ERROR, ConfigError, RunError
+from .._redact import RedactingFilter, Redactor
+
+from ..protocol._steps import Identity
+from ..report import console_table, write_reports
+from ._plan import Plan, new_run_id, read_files, state_of
+from ._provision import delete_users, provision
+from ._summary import build_summary
+
+log = logging.getLogger("authload")
+PLAN_MESSAGE = "authload_plan"
+_mocks: dict[int, MockProcess] = {}
+
+
+def on_init(environment: Any, runner: Any, **_: Any) -> None:
+    """Read the files and get the backend ready before anything spawns."""
+    state = state_of(environment)
+    environment.events.request.add_listener(state.recorder.on_request)
+    if isinstance(runner, WorkerRunner):
+        runner.register_message(PLAN_MESSAGE, lambda msg, **kw: _receive_plan(environment, msg.data))
+        environment.events.report_to_master.add_listener(state.recorder.on_report_to_master)
+        return
+    if isinstance(runner, MasterRunner):
+        environment.events.worker_report.add_listener(state.recorder.on_worker_report)
+    options = environment.parsed_options
+    try:
+        state.plan = _build_plan(environment, options)
+    except ConfigError as error:
+        print(f"authload: {error}", file=sys.stderr)
+        raise SystemExit(EXIT_CONFIG_ERROR) from None
+    except RunError as error:
+        print(f"authload: {error}", file=sys.stderr)
+        raise SystemExit(EXIT_RUN_ERROR) from None
+    _apply_scenario_defaults(options, state.plan)
+    _install_redaction(state.plan)
+
+
+def _build_plan(environment: Any, options: Any) -> Plan:
+    scenario, env = read_files(options)
+    base_url = environment.host
+    if env.embedded_mock and not base_url:
+        mock = MockProcess(env.mock_config())
+        mock.start()
+        _mocks[id(environment)] = mock
+        base_url = environment.host = mock.base_url
+    target = env.resolve(base_url)
+    run_id = options.run_id or new_run_id()
+    options.run_id = run_id
+    return Plan(
+        scenario=scenario,
+        scenario_file=str(options.scenario),
+        environment_name=env.name,
+        backend=env.backend,
+        target=target,
+        run_id=run_id,
+        report_dir=Path(options.report_dir) / run_id,
+    )
+
+
+def _apply_scenario_defaults(options: Any, plan: Plan) -> None:
+    """The scenario's `load` fills in whatever the command line left out."""
+    load = plan.scenario.load
+    if options.num_users is None:
+        options.num_users = load.users
+    if options.spawn_rate is None:
+        options.spawn_rate = load.spawn_rate
+    if options.run_time is None and options.headless:
+        options.run_time = int(load.run_time) or 1
+    if getattr(options, "html_file", None) is None:
+        plan.report_dir.mkdir(parents=True, exist_ok=True)
+        options.html_file = str(plan.report_dir / "report.html")
+
+
+def _install_redaction(plan: Plan) -> None:
+    redacting = RedactingFilter(Redactor(plan.target.secrets()))
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(redacting)
+
+
+def _receive_plan(environment: Any, data: dict[str, Any]) -> None:
+    state = state_of(environment)
+    state.plan = Plan.from_message(data["plan"])
+    state.worker_index = int(data["worker_index"])
+    state.set_identities([Identity(uid, token) for uid, token in data["identities"]])
+
+
+def on_test_start(environment: Any, **_: Any) -> None:
+    """Provision the identity pool and hand it out; then the load may start."""
+    runner = environment.runner
+    if isinstance(runner, WorkerRunner):
+        return
+    state = state_of(environment)
+    state.recorder.reset()
+    state.started_at, state.fatal, state.interrupted = time.time(), None, False
+    plan = state.plan
+    if plan is None:
+        return
+    identities: list[Identity] = []
+    if plan.scenario.uses_pool():
+        outcome = provision(plan.scenario.identities, plan.target)
+        state.provisioned = outcome.created
+        identities = sorted(outcome.identities, key=lambda identity: identity.uid)
+        log.info("authload: provisioned %d identities (%d new)", len(identities), len(outcome.created))
+        if outcome.errors:
+            codes = ", ".join(f"{code} x{n}" for code, n in outcome.errors.most_common())
+            log.error("authload: provisioning failed for some identities: %s", codes)
+            if not identities:
+                _fail(environment, f"could not provision any identity ({codes})")
+                return
+    if isinstance(runner, MasterRunner):
+        _send_plans(runner, plan, identities)
+    else:
+        state.set_identities(identities)
+
+
+def _send_plans(runner: MasterRunner, plan: Plan, identities: list[Identity]) -> None:
+    """Each worker gets a disjoint share of the identities, before its spawn message."""
+    workers = sorted(runner.clients.ready + runner.clients.running + runner.clients.spawning, key=lambda w: w.id)
+    for index, worker in enumerate(workers):
+        share = identities[index :: len(workers)] or identities  # fewer identities than workers: share
+        runner.send_message(
+            PLAN_MESSAGE,
+            {"plan": plan.to_message(), "worker_index": index, "identities": [[i.uid, i.token] for i in share]},
+            client_id=worker.id,
+        )
+
+
+def _fail(environment: Any, reason: str) -> None:
+    state = state_of(environment)
+    state.fatal = reason
+    log.error("authload: %s", reason)
+    environment.process_exit_code = EXIT_RUN_ERROR
+    gevent.spawn_later(0, environment.runner.quit)
+
+
+def on_test_stop(environment: Any, **_: Any) -> None:
+    """Report first (cleanup is not part of the figures), then clean up."""
+    state = state_of(environment)
+    plan = state.plan
+    if plan is None:
+        return
+    if not isinstance(environment.runner, WorkerRunner):
+        _report(environment)
+    if plan.scenario.identities.cleanup != "delete":
+        return
+    uids = sorted(state.created) + state.provisioned
+    state.created.clear()
+    state.provisioned = []
+    if uids:
+        errors = delete_users(uids, plan.target, plan.scenario.identities.concurrency)
+        if errors:
+            log.warning("authload: cleanup left users behind: %s", dict(errors))
+
+
+def _report(environment: Any) -> None:
+    state = state_of(environment)
+    assert state.plan is not None
+    summary = build_summary(state, environment.runner.stats)
+    path = write_reports(summary, state.plan.report_dir, state.plan.target.secrets())
+    environment.process_exit_code = summary.exit_code
+    print("\n" + Redactor(state.plan.target.secrets())(console_table(summary)), flush=True)
+    print(f"authload: reports in {path.parent}", flush=True)
+
+
+def on_quitting(environment: Any, **_: Any) -> None:
+    """Ctrl-C lands here with the test still running: stop it so reports get written."""
+    runner = environment.runner
+    if runner is not None and not isinstance(runner, WorkerRunner):
+        if runner.state not in (STATE_INIT, STATE_STOPPED):
+            state_of(environment).interrupted = True
+            runner.stop()
+    mock = _mocks.pop(id(environment), None)
+    if mock is not None:
+        mock.stop()
+
+
+def register(events: Any) -> None:
+    """Attach every listener; called once by the locustfile."""
+    events.init.add_listener(on_init)
+    events.test_start.add_listener(on_test_start)
+    events.test_stop.add_listener(on_test_stop)
+    events.quitting.add_listener(on_quitting)

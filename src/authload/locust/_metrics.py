@@ -1,0 +1,86 @@
+"""Exact latency histograms and error codes per step and cycle, merged across workers.
+
+Locust rounds response times in its own statistics; the summary's percentiles
+come from these HDR histograms instead (microsecond resolution, 3 significant
+digits). Each process records from Locust's `request` event; a worker ships
+its histograms with every stats report (`report_to_master`) and the master
+adds them up (`worker_report`). Only authload's own entries are recorded.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from hdrh.histogram import HdrHistogram
+
+STEP, CYCLE = "step", "cycle"
+_MAX_MICROSECONDS = 3_600_000_000  # one hour: nothing in an auth flow should take longer
+_KEY = "authload_metrics"
+
+
+def _histogram() -> HdrHistogram:
+    return HdrHistogram(1, _MAX_MICROSECONDS, 3)
+
+
+@dataclass
+class Series:
+    """Latencies and failures of one entry (a step or a flow's cycle)."""
+
+    histogram: HdrHistogram = field(default_factory=_histogram)
+    failures: int = 0
+    error_codes: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def requests(self) -> int:
+        return int(self.histogram.get_total_count())
+
+    def percentile_ms(self, percentile: float) -> float:
+        """The latency below which `percentile` % of requests fell, in ms."""
+        if not self.requests:
+            return 0.0
+        return float(self.histogram.get_value_at_percentile(percentile)) / 1000
+
+    def max_ms(self) -> float:
+        return float(self.histogram.get_max_value()) / 1000 if self.requests else 0.0
+
+
+class Recorder:
+    """Every step and cycle this process (or, on the master, the whole run) saw."""
+
+    def __init__(self) -> None:
+        self.series: dict[tuple[str, str], Series] = {}
+
+    def on_request(
+        self, request_type: str, name: str, response_time: float, exception: BaseException | None, **_: Any
+    ) -> None:
+        """Listener of Locust's `request` event."""
+        if request_type not in (STEP, CYCLE):
+            return
+        series = self.series.get((request_type, name))
+        if series is None:
+            series = self.series[(request_type, name)] = Series()
+        series.histogram.record_value(max(1, min(int(response_time * 1000), _MAX_MICROSECONDS)))
+        if exception is not None:
+            series.failures += 1
+            series.error_codes[str(getattr(exception, "code", type(exception).__name__))] += 1
+
+    def on_report_to_master(self, client_id: str, data: dict[str, Any]) -> None:
+        """Worker: ship what was recorded since the last report, then start afresh."""
+        data[_KEY] = [
+            [kind, name, series.histogram.encode().decode(), series.failures, dict(series.error_codes)]
+            for (kind, name), series in self.series.items()
+        ]
+        self.series = {}
+
+    def on_worker_report(self, client_id: str, data: dict[str, Any]) -> None:
+        """Master: add a worker's report to the run's figures."""
+        for kind, name, encoded, failures, codes in data.get(_KEY, []):
+            series = self.series.setdefault((kind, name), Series())
+            series.histogram.add(HdrHistogram.decode(encoded))
+            series.failures += failures
+            series.error_codes.update(codes)
+
+    def reset(self) -> None:
+        self.series = {}

@@ -1,0 +1,113 @@
+"""Provision the identity pool before the load, and clean it up after.
+
+Runs in the master (or only) process, inside Locust's `test_start`, on the
+same transport as the load (geventhttpclient via FastHttpSession) with a
+gevent pool bounding the requests in flight. This traffic goes through no
+Locust event, so it is not counted in the step figures. Idempotent: a user
+that already exists is reused, so a rerun after `cleanup: keep` works.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from gevent.pool import Pool
+
+from .. import protocol as p
+from .._exceptions import ApiError, BackendError
+from ..protocol._steps import Identity
+from ..scenario import Identities, Target
+from ._driver import FastDriver
+
+log = logging.getLogger("authload.provision")
+T = TypeVar("T")
+
+
+@dataclass
+class Outcome:
+    """What provisioning or cleanup did."""
+
+    identities: list[Identity] = field(default_factory=list)
+    created: list[str] = field(default_factory=list)
+    errors: Counter[str] = field(default_factory=Counter)
+
+
+def pool_uids(spec: Identities) -> list[tuple[str, bool]]:
+    """(uid, is_sample_user) for every identity the scenario asks for."""
+    uids = [(f"{spec.uid_prefix}{index}", False) for index in range(spec.count)]
+    if spec.include_sample_users:
+        uids += [(uid, True) for uid, _ in p.wire.SAMPLE_USERS]
+    return uids
+
+
+def provision(spec: Identities, target: Target) -> Outcome:
+    """Create the pool's users (reusing existing ones) and mint tokens if pre-minted."""
+    driver = _driver(spec, target)
+    app = p.App(target.app_id)
+    outcome = Outcome()
+
+    def one(item: tuple[str, bool]) -> None:
+        uid, sample = item
+        try:
+            if not sample and _create_or_reuse(driver, app, target, uid):
+                outcome.created.append(uid)
+            token = None
+            if spec.tokens == "pre_minted":
+                token = driver.run(p.create_auth_token(app, target.rest_api_key, uid)).token
+            outcome.identities.append(Identity(uid, token))
+        except BackendError as error:
+            outcome.errors[error.code] += 1
+
+    _run_bounded(one, pool_uids(spec), spec.concurrency)
+    driver.session.client.close()
+    return outcome
+
+
+def delete_users(uids: Iterable[str], target: Target, concurrency: int = 32) -> Counter[str]:
+    """Delete users permanently; a user already gone is not an error."""
+    driver = FastDriver(_base_urls(target), timeout=target.timeout, concurrency=concurrency)
+    app = p.App(target.app_id)
+    errors: Counter[str] = Counter()
+
+    def one(uid: str) -> None:
+        try:
+            driver.run(p.delete_user(app, target.rest_api_key, uid))
+        except ApiError as error:
+            if error.code != p.wire.ERR_UID_NOT_FOUND:
+                errors[error.code] += 1
+        except BackendError as error:
+            errors[error.code] += 1
+
+    _run_bounded(one, list(uids), concurrency)
+    driver.session.client.close()
+    return errors
+
+
+def _create_or_reuse(driver: FastDriver, app: p.App, target: Target, uid: str) -> bool:
+    """Whether the user was created now (False: it existed already)."""
+    try:
+        driver.run(p.create_user(app, target.rest_api_key, uid, f"Load {uid}"))
+    except ApiError as error:
+        if error.code == p.wire.ERR_UID_ALREADY_EXISTS:
+            return False
+        raise
+    return True
+
+
+def _run_bounded(work: Callable[[T], None], items: Sequence[T], concurrency: int) -> None:
+    pool = Pool(concurrency)
+    for item in items:
+        pool.spawn(work, item)
+    pool.join()
+
+
+def _driver(spec: Identities, target: Target) -> FastDriver:
+    return FastDriver(_base_urls(target), timeout=target.timeout, concurrency=spec.concurrency)
+
+
+def _base_urls(target: Target) -> dict[p.Host, str]:
+    return {"rest": target.rest_base_url, "client": target.client_base_url}

@@ -1,0 +1,89 @@
+"""The Locust user that runs a scenario's flows and reports steps and cycles.
+
+Each virtual user is one simulated client app (`VirtualUser`). A task is one
+cycle: pick a flow by weight, take an identity, run the steps. Every step is
+reported to Locust under its own name (type `step`), and the cycle under the
+flow's name (type `cycle`): Locust's console, CSV and HTML show both. A cycle
+stops at its first failed step; its time is the sum of its steps, pauses
+excluded, so a cycle threshold measures the auth work, not the think time.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+
+import gevent
+from locust import User, constant, task
+
+from .. import protocol as p
+from .._exceptions import BackendError
+from ..protocol._steps import Credentials, Identity, VirtualUser
+from ..scenario import PAUSE, Flow
+from ._driver import FastDriver
+from ._metrics import CYCLE, STEP
+from ._plan import state_of
+
+
+class AuthFlowUser(User):
+    """Runs the flows of the scenario given by `--scenario` against `--env`."""
+
+    wait_time = constant(0)  # think time is the scenario's `pause` steps
+
+    def on_start(self) -> None:
+        self.run_state = state_of(self.environment)
+        plan = self.run_state.plan
+        if plan is None or self.run_state.fatal:  # the run is being torn down
+            self.stop()
+            return
+        target = plan.target
+        self.driver = FastDriver(
+            {"rest": target.rest_base_url, "client": target.client_base_url}, timeout=target.timeout
+        )
+        self.virtual_user = VirtualUser(
+            p.App(target.app_id), Credentials(target.rest_api_key, target.auth_key), self.run_state.new_uid
+        )
+        self.virtual_user.created = self.run_state.created  # one set per process, cleaned at test_stop
+        flows = plan.scenario.flows
+        self.flow_names = [name for name, flow in flows.items() if flow.weight > 0]
+        self.flow_weights = [flows[name].weight for name in self.flow_names]
+        self.flows = flows
+
+    def on_stop(self) -> None:
+        driver = getattr(self, "driver", None)
+        if driver is not None:
+            driver.session.client.close()
+
+    @task
+    def cycle(self) -> None:
+        name = random.choices(self.flow_names, self.flow_weights)[0]
+        flow = self.flows[name]
+        needs_pool = flow.steps[0].name != "create_user"
+        identity, owned = self.run_state.take_identity() if needs_pool else (None, False)
+        try:
+            self._run_cycle(name, flow, identity)
+        finally:
+            if owned and identity is not None:
+                self.run_state.give_back(identity)
+
+    def _run_cycle(self, name: str, flow: Flow, identity: Identity | None) -> None:
+        self.virtual_user.begin_cycle(identity)
+        fire = self.environment.events.request.fire
+        total_ms, failure = 0.0, None
+        for step in flow.steps:
+            if step.name == PAUSE and step.pause is not None:
+                gevent.sleep(random.uniform(*step.pause))
+                continue
+            started = time.perf_counter()
+            try:
+                self.driver.run(self.virtual_user.step(step.name))
+            except BackendError as error:
+                failure = error
+            elapsed_ms = (time.perf_counter() - started) * 1000
+            total_ms += elapsed_ms
+            fire(request_type=STEP, name=step.name, response_time=elapsed_ms, response_length=0,
+                 exception=failure, context={"flow": name})
+            if failure is not None:
+                break
+        fire(request_type=CYCLE, name=name, response_time=total_ms, response_length=0,
+             exception=failure, context={"flow": name})

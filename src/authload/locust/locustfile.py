@@ -1,0 +1,18 @@
+"""The locustfile: `locust -f` loads this (through `locustfiles/auth_flow.py`).
+
+Importing it registers authload's options and event listeners with Locust and
+exposes `AuthFlowUser`, the one user class Locust runs.
+"""
+
+from __future__ import annotations
+
+from locust import events
+
+from authload.locust._lifecycle import register
+from authload.locust._options import add_arguments
+from authload.locust._user import AuthFlowUser
+
+events.init_command_line_parser.add_listener(add_arguments)
+register(events)
+
+__all__ = ["AuthFlowUser"]

@@ -1,0 +1,71 @@
+"""`python -m authload.mock`: serve the mock; print one JSON line when ready.
+
+```
+python -m authload.mock --host 127.0.0.1 --port 0 [--config-json JSON] [--parent-pid PID]
+```
+
+The ready line is `{"base_url": "http://127.0.0.1:PORT", "app_id": ..., "region": ..., "pid": ...}`.
+With `--parent-pid`, the mock exits when that process is gone, so an orphan never lingers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import threading
+import time
+
+from pydantic import ValidationError
+
+from ._config import MockConfig
+from ._server import serve
+
+_WATCH_INTERVAL = 0.5
+_FORCED_EXIT_AFTER = 5.0
+
+
+def _watch_parent(parent_pid: int, stop: threading.Event) -> None:
+    while not stop.wait(_WATCH_INTERVAL):
+        try:
+            os.kill(parent_pid, 0)
+            alive = os.getppid() == parent_pid or parent_pid == 1 or os.getppid() != 1
+        except ProcessLookupError:
+            alive = False
+        except PermissionError:
+            alive = True
+        if not alive:
+            stop.set()
+            time.sleep(_FORCED_EXIT_AFTER)  # uvicorn had its chance to stop cleanly
+            os._exit(0)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse the options and serve until interrupted."""
+    parser = argparse.ArgumentParser(prog="python -m authload.mock", description=__doc__.split("\n")[0])
+    parser.add_argument("--host", default="127.0.0.1", help="interface to bind (default: loopback)")
+    parser.add_argument("--port", type=int, default=0, help="port (0 = a free one; see the ready line)")
+    parser.add_argument("--config-json", default=None, help="MockConfig as JSON")
+    parser.add_argument("--parent-pid", type=int, default=None, help="exit when this process is gone")
+    args = parser.parse_args(argv)
+    try:
+        config = MockConfig.model_validate_json(args.config_json) if args.config_json else MockConfig()
+    except ValidationError as error:
+        print(f"authload.mock: invalid --config-json: {error}", file=sys.stderr)
+        return 2
+    stop = threading.Event()
+    if args.parent_pid is not None:
+        threading.Thread(target=_watch_parent, args=(args.parent_pid, stop), daemon=True).start()
+
+    def ready(base_url: str) -> None:
+        line = {"base_url": base_url, "app_id": config.app_id, "region": config.region, "pid": os.getpid()}
+        sys.stdout.write(json.dumps(line) + "\n")
+        sys.stdout.flush()
+
+    serve(config, args.host, args.port, ready, stop=stop)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,103 @@
+"""Who is calling: the app (host name or appId header), then the key or the token.
+
+Checks run in this order, each answering with its CometChat code:
+
+| check              | failure                                                          |
+|--------------------|------------------------------------------------------------------|
+| app                | AUTH_ERR_INVALID_APPID (other app or region), AUTH_ERR_EMPTY_APPID |
+| REST: apiKey       | AUTH_ERR_EMPTY_APIKEY, AUTH_ERR_APIKEY_NOT_FOUND                 |
+| REST: key scope    | AUTH_ERR_NO_ACCESS (Auth Key outside create user/update user/create token) |
+| client: authToken  | AUTH_ERR_EMPTY_AUTH_TOKEN, AUTH_ERR_AUTH_TOKEN_NOT_FOUND         |
+
+The host name wins over the `appId` header (v3 names the app in the host;
+the reference says the header is tolerated). A request naming no app at all
+is accepted from loopback when `accept_missing_app_id` is set, since plain
+curl users send no `appId` while the SDK always does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from authload.protocol import wire
+
+from ._context import Call, MockState, Route
+
+_HOST = b"host"
+_APP_ID = wire.H_APP_ID.lower().encode()
+_API_KEY = wire.H_API_KEY.lower().encode()
+_AUTH_TOKEN = wire.H_AUTH_TOKEN.lower().encode()
+_LOOPBACK = ("127.", "::1", "localhost")
+_HOST_CACHE_MAX = 256
+
+
+class AppCheck:
+    """Decides whether a request names this mock's app; host verdicts are cached."""
+
+    def __init__(self, state: MockState) -> None:
+        self._state = state
+        self._hosts: dict[bytes, str | None] = {}  # Host header -> app named there, or None
+
+    def _host_app(self, host: bytes) -> str | None:
+        if host in self._hosts:
+            return self._hosts[host]
+        found = wire.HOST_PATTERN.match(host.decode("latin-1").lower())
+        config = self._state.config
+        app: str | None = None
+        if found is not None:
+            same = found["app_id"] == config.app_id.lower() and found["region"] == config.region
+            app = config.app_id if same else found["app_id"]
+        if len(self._hosts) < _HOST_CACHE_MAX:
+            self._hosts[host] = app
+        return app
+
+    def check(self, headers: Mapping[bytes, bytes], client: tuple[str, int] | None) -> None:
+        """Raise the app error, if any."""
+        state = self._state
+        app_id = state.config.app_id
+        named = self._host_app(headers.get(_HOST, b""))
+        if named is None:
+            header = headers.get(_APP_ID)
+            named = header.decode("latin-1") if header is not None else None
+        if named == app_id:
+            return
+        if named:
+            raise state.error(wire.AUTH_ERR_INVALID_APPID, appId=named, region=state.config.region)
+        loopback = client is not None and client[0].startswith(_LOOPBACK)
+        if not (state.config.accept_missing_app_id and loopback):
+            raise state.error(wire.AUTH_ERR_EMPTY_APPID)
+
+
+def authenticate(call: Call, route: Route) -> None:
+    """Check the route's credential; fills `call.scope` or `call.token`/`user`."""
+    if route.auth == "key":
+        _check_key(call, route)
+    elif route.auth == "token":
+        _check_token(call)
+
+
+def _check_key(call: Call, route: Route) -> None:
+    state = call.state
+    key = call.headers.get(_API_KEY, b"").decode("latin-1")
+    if not key:
+        raise state.error(wire.AUTH_ERR_EMPTY_APIKEY)
+    if key == state.config.rest_api_key:
+        call.scope = "fullAccess"
+    elif key == state.config.auth_key:
+        call.scope = "authOnly"
+        if not route.auth_key_ok:
+            raise state.error(wire.AUTH_ERR_NO_ACCESS, apikey=key)
+    else:
+        raise state.error(wire.AUTH_ERR_APIKEY_NOT_FOUND, apikey=key)
+
+
+def _check_token(call: Call) -> None:
+    state = call.state
+    token = call.headers.get(_AUTH_TOKEN, b"").decode("latin-1")
+    if not token:
+        raise state.error(wire.AUTH_ERR_EMPTY_AUTH_TOKEN)
+    found = state.store.token_user(token)
+    if found is None:
+        raise state.error(wire.AUTH_ERR_AUTH_TOKEN_NOT_FOUND, authToken=token)
+    call.token = token
+    call.token_record, call.user = found

@@ -1,0 +1,190 @@
+"""`MockConfig`: everything the mock backend can be told, validated by pydantic.
+
+The environment loader validates the `mock:` section of `config/mock.yaml`
+with this model, so field names are snake_case and each one says what it does.
+Behaviours the reference marks as unsure ([I], [I-low], conflict) are fields
+here, with the reference's preferred choice as the default.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from authload.protocol import wire
+
+_FROZEN = ConfigDict(extra="forbid", frozen=True)
+
+# Fixed, documented defaults so that a harness and a mock agree without configuration.
+DEFAULT_REST_API_KEY = hashlib.sha1(b"authload-mock:fullAccess").hexdigest()
+DEFAULT_AUTH_KEY = hashlib.sha1(b"authload-mock:authOnly").hexdigest()
+
+
+class ErrorStatuses(BaseModel):
+    """HTTP status per error code, where the reference is unsure (field name = code, lower-case)."""
+
+    model_config = _FROZEN
+
+    err_uid_already_exists: Literal[400, 409] = Field(default=400, description="Duplicate uid on create.")
+    auth_err_apikey_not_found: Literal[401, 404] = Field(default=401, description="Unknown API key.")
+    auth_err_empty_apikey: Literal[400, 401] = Field(default=401, description="No apiKey header.")
+    auth_err_invalid_appid: Literal[401, 404] = Field(default=401, description="Unknown app id or region.")
+    auth_err_empty_appid: Literal[400, 401] = Field(default=401, description="No app id (when required).")
+    auth_err_empty_auth_token: Literal[400, 401] = Field(default=401, description="No authToken header.")
+    auth_err_auth_token_not_found: Literal[401, 404] = Field(
+        default=401, description="Unknown or revoked token."
+    )
+    err_auth_token_not_found: Literal[400, 404] = Field(
+        default=404, description="REST: token does not exist."
+    )
+    err_authtoken_not_accessible: Literal[400, 403, 404] = Field(
+        default=403, description="REST: the token belongs to another uid."
+    )
+    err_role_not_found: Literal[400, 404] = Field(default=404, description="Create/update with unknown role.")
+
+    def by_code(self) -> dict[str, int]:
+        """`{"ERR_UID_ALREADY_EXISTS": 400, ...}`."""
+        return {name.upper(): int(value) for name, value in self.model_dump().items()}
+
+
+class RateLimits(BaseModel):
+    """CometChat's per-app, per-minute tiers. Off unless `enabled`."""
+
+    model_config = _FROZEN
+
+    enabled: bool = Field(
+        default=False, description="Apply the limits (429 ERR_TOO_MANY_REQUESTS) and headers."
+    )
+    core_per_minute: int = Field(
+        default=10_000, ge=1, description="Core tier: token create, user create/delete, PUT /me login."
+    )
+    standard_per_minute: int = Field(default=20_000, ge=1, description="Standard tier: every other API call.")
+    combined_per_minute: int | None = Field(
+        default=None, ge=1, description="Optional cap on both tiers together (Build plan: 500)."
+    )
+    window: Literal["fixed", "sliding"] = Field(
+        default="fixed", description="Fixed windows (reset on the boundary) or a sliding-window estimate."
+    )
+    window_seconds: float = Field(
+        default=60.0, gt=0, description="Window length the limits count over; CometChat's is one minute (60)."
+    )
+
+
+class _FaultBase(BaseModel):
+    """Which requests a fault applies to, and how often."""
+
+    model_config = _FROZEN
+
+    route: str | None = Field(
+        default=None, description="Route name (see GET /_mock/stats), e.g. `me.login`; `*` or unset = any."
+    )
+    method: str | None = Field(
+        default=None, description="HTTP method to match (case-insensitive); unset = any."
+    )
+    path: str | None = Field(
+        default=None, description="Glob on the request path, e.g. `/v3*/users/*/auth_tokens`."
+    )
+    probability: float = Field(
+        default=1.0, ge=0.0, le=1.0, description="Chance that a matching request is hit."
+    )
+
+
+class LatencyFault(_FaultBase):
+    """Delay the reply: fixed, uniform(low, high) or lognormal(median, sigma), in milliseconds."""
+
+    kind: Literal["latency"] = "latency"
+    distribution: Literal["fixed", "uniform", "lognormal"] = Field(default="fixed", description="Shape.")
+    ms: float = Field(default=0.0, ge=0, description="fixed: the delay.")
+    low_ms: float = Field(default=0.0, ge=0, description="uniform: lower bound.")
+    high_ms: float = Field(default=0.0, ge=0, description="uniform: upper bound.")
+    median_ms: float = Field(default=0.0, ge=0, description="lognormal: median delay.")
+    sigma: float = Field(default=0.5, ge=0, description="lognormal: sigma of the underlying normal.")
+    max_ms: float = Field(default=30_000.0, gt=0, description="Cap on any drawn delay.")
+
+
+class ErrorFault(_FaultBase):
+    """Answer with a CometChat error envelope instead of processing the request."""
+
+    kind: Literal["error"] = "error"
+    status: int = Field(default=500, ge=400, le=599, description="HTTP status of the injected reply.")
+    code: str = Field(default=wire.ERR_OPERATION_FAILED, description="Error code in the envelope.")
+    message: str | None = Field(default=None, description="Message; default: the code's usual message.")
+
+
+class ResetFault(_FaultBase):
+    """Drop the connection (TCP RST) without an HTTP reply."""
+
+    kind: Literal["reset"] = "reset"
+    after_handler: bool = Field(
+        default=False,
+        description="Process the request first (state changes), then reset instead of replying.",
+    )
+
+
+class NonJsonFault(_FaultBase):
+    """Answer with a body that is not JSON, as a proxy error page would be."""
+
+    kind: Literal["non_json"] = "non_json"
+    status: int = Field(default=502, ge=100, le=599, description="HTTP status of the injected reply.")
+    body: str = Field(default="<html><body><h1>502 Bad Gateway</h1></body></html>", description="Body text.")
+    content_type: str = Field(default="text/html", description="Content-Type header.")
+
+
+class SlowBodyFault(_FaultBase):
+    """Send the real reply's headers at once, then trickle its body in chunks."""
+
+    kind: Literal["slow_body"] = "slow_body"
+    chunk_bytes: int = Field(default=16, ge=1, description="Bytes per chunk.")
+    chunk_delay_ms: float = Field(default=50.0, ge=0, description="Pause before each chunk after the first.")
+
+
+FaultRule = Annotated[
+    LatencyFault | ErrorFault | ResetFault | NonJsonFault | SlowBodyFault,
+    Field(discriminator="kind"),
+]
+
+
+class MockConfig(BaseModel):
+    """Configuration of the mock CometChat backend (the `mock:` section of `config/mock.yaml`)."""
+
+    model_config = _FROZEN
+
+    app_id: str = Field(default="authload-mock", min_length=1, description="The one app this mock serves.")
+    region: str = Field(
+        default="eu", pattern=r"^[a-z]+$", description="Region in `{appId}.api-{region}...` hosts."
+    )
+    rest_api_key: str = Field(
+        default=DEFAULT_REST_API_KEY, min_length=1, description="fullAccess key (40 hex)."
+    )
+    auth_key: str = Field(
+        default=DEFAULT_AUTH_KEY, min_length=1, description="authOnly key (Auth Key, 40 hex)."
+    )
+    seed_sample_users: bool = Field(
+        default=True, description="Create cometchat-uid-1..5 at start and on reset."
+    )
+    roles: tuple[str, ...] = Field(
+        default=("default",), description="Roles that exist; `default` is used if unset."
+    )
+    seed: int = Field(default=0, description="Seed of the fault RNG, so runs reproduce.")
+    statuses: ErrorStatuses = Field(default=ErrorStatuses(), description="Unsure HTTP statuses.")
+    revoke_token_on_logout: bool = Field(default=False, description="DELETE /me also invalidates the token.")
+    reuse_token_without_force: bool = Field(
+        default=False, description="Token create without `force: true` returns the user's newest token."
+    )
+    accept_missing_app_id: bool = Field(
+        default=True, description="Loopback requests without appId header or app host count as this app."
+    )
+    tokens_kept_per_user: int = Field(
+        default=wire.TOKENS_KEPT_PER_USER, ge=1, description="Rolling window of valid tokens per user."
+    )
+    max_body_bytes: int = Field(
+        default=10_240, ge=1, description="Larger request bodies get ERR_BAD_REQUEST."
+    )
+    rate_limits: RateLimits = Field(default=RateLimits(), description="Per-minute tiers.")
+    faults: tuple[FaultRule, ...] = Field(default=(), description="Per-route fault rules, applied in order.")
+
+    def public_dump(self) -> dict[str, object]:
+        """The configuration without its keys (for `GET /_mock/config`)."""
+        return self.model_dump(mode="json", exclude={"rest_api_key", "auth_key"})

@@ -1,0 +1,137 @@
+"""What route handlers see: the app's state, one call, and how to say no.
+
+A handler is a plain function `handler(call) -> bytes` (the encoded success
+body; successes are always HTTP 200) that raises `ApiError` to answer with
+CometChat's error envelope. Handlers do no I/O, so they stay synchronous.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+from urllib.parse import parse_qsl
+
+from authload._exceptions import ApiError
+from authload.protocol import wire
+
+from ._config import MockConfig
+from ._counters import Counters
+from ._faults import FaultInjector
+from ._ratelimit import RateLimiter, Tier
+from ._store import Store, TokenRecord, UserRecord
+
+Scope = Literal["fullAccess", "authOnly"]
+
+_FIXED_STATUSES = {
+    wire.ERR_BAD_REQUEST: 400,
+    wire.ERR_UID_NOT_FOUND: 404,
+    wire.AUTH_ERR_NO_ACCESS: 403,
+    wire.ERR_TOO_MANY_REQUESTS: 429,
+    wire.ERR_API_NOT_FOUND: 404,
+    wire.ERR_OPERATION_FAILED: 500,
+}
+_MESSAGES = {**wire.INFERRED_ERROR_MESSAGES, **wire.ERROR_MESSAGES}
+
+
+class _Blank(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+@dataclass(slots=True)
+class MockState:
+    """Everything one mock app holds; rebuilt parts on `POST /_mock/reset`."""
+
+    config: MockConfig
+    clock: Callable[[], float]
+    store: Store
+    counters: Counters
+    limiter: RateLimiter | None
+    faults: FaultInjector
+    statuses: dict[str, int] = field(default_factory=dict)
+    settings_cache: dict[str, bytes] = field(default_factory=dict)  # Host header -> settings JSON
+
+    @classmethod
+    def build(cls, config: MockConfig, clock: Callable[[], float]) -> MockState:
+        """Fresh state for `config`."""
+        limiter = RateLimiter(config.rate_limits, clock) if config.rate_limits.enabled else None
+        statuses = {**_FIXED_STATUSES, **config.statuses.by_code()}
+        faults = FaultInjector(config.faults, config.seed)
+        return cls(config, clock, Store(config, clock), Counters(), limiter, faults, statuses)
+
+    def reset(self, seed: int | None = None) -> None:
+        """Forget users, tokens and counts; restart the limiter and the fault RNGs."""
+        self.store.reset()
+        self.counters.reset()
+        if self.limiter is not None:
+            self.limiter.reset()
+        self.faults.reseed(self.config.seed if seed is None else seed)
+        self.settings_cache.clear()
+
+    def error(self, code: str, details: dict[str, Any] | None = None, **fmt: str) -> ApiError:
+        """An `ApiError` with the configured status and the code's message."""
+        message = _MESSAGES.get(code, code).format_map(_Blank(fmt))
+        return ApiError(code, message, status=self.statuses.get(code, 400), details=details)
+
+
+@dataclass(slots=True)
+class Call:
+    """One API request, as handlers see it."""
+
+    state: MockState
+    method: str
+    path: str
+    params: dict[str, str]
+    headers: dict[bytes, bytes]
+    body: bytes
+    query_string: bytes = b""
+    scope: Scope | None = None  # the API key's scope, on REST routes
+    token: str | None = None  # the auth token, on client routes
+    token_record: TokenRecord | None = None
+    user: UserRecord | None = None  # the token's user, on client routes
+
+    def header(self, name: str) -> str | None:
+        """A request header by case-insensitive name."""
+        value = self.headers.get(name.lower().encode("latin-1"))
+        return value.decode("latin-1") if value is not None else None
+
+    def query(self) -> dict[str, str]:
+        """The query string's parameters (last value wins)."""
+        return dict(parse_qsl(self.query_string.decode("latin-1")))
+
+    def json(self) -> dict[str, Any]:
+        """The body as a JSON object; an empty body is `{}`."""
+        if not self.body.strip():
+            return {}
+        try:
+            value = json.loads(self.body)
+        except ValueError:
+            raise self.state.error(wire.ERR_BAD_REQUEST, {"body": ["The body must be valid JSON."]}) from None
+        if not isinstance(value, dict):
+            raise self.state.error(wire.ERR_BAD_REQUEST, {"body": ["The body must be a JSON object."]})
+        return value
+
+
+Handler = Callable[[Call], bytes]
+Auth = Literal["key", "token", "none"]
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """One API operation: name (used in stats and fault rules), tier, credential, handler."""
+
+    name: str
+    method: str
+    template: str  # a `wire` path template, without the version segment
+    tier: Tier
+    auth: Auth
+    handler: Handler
+    auth_key_ok: bool = False  # an authOnly key (Auth Key) may call it
+    versions: tuple[str, ...] = ("", *wire.API_VERSIONS)  # version segments served ("" = none)
+
+
+def ok(data: Any, meta: dict[str, Any] | None = None) -> bytes:
+    """The encoded success envelope."""
+    return wire.encode_json(wire.data_body(data, meta))

@@ -1,0 +1,87 @@
+"""`serve`: run the mock under uvicorn on a pre-bound socket, one process, one event loop.
+
+Binding the socket ourselves means port 0 works: the kernel picks a free
+port, and `on_ready` hears the actual base URL once uvicorn is listening.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Callable
+
+import uvicorn
+
+from ._app import create_mock_app
+from ._config import MockConfig
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server, plus a ready callback and an external stop event."""
+
+    def __init__(
+        self, config: uvicorn.Config, on_started: Callable[[], None], stop: threading.Event | None
+    ) -> None:
+        super().__init__(config)
+        self._on_started = on_started
+        self._stop = stop
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if self.started:
+            self._on_started()
+
+    async def on_tick(self, counter: int) -> bool:
+        if self._stop is not None and self._stop.is_set():
+            return True
+        return await super().on_tick(counter)
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    """A listening-ready TCP socket on `host:port` (port 0 = any free port)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.set_inheritable(True)
+    return sock
+
+
+def base_url(sock: socket.socket) -> str:
+    """`http://host:port` of a bound socket."""
+    host, port = sock.getsockname()[:2]
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def serve(
+    config: MockConfig | None = None,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    on_ready: Callable[[str], None] | None = None,
+    *,
+    stop: threading.Event | None = None,
+) -> None:
+    """Serve the mock until interrupted (or until `stop` is set); blocks.
+
+    `on_ready(base_url)` is called once the server accepts connections, with
+    the actual port when `port` is 0. Loopback by default; one worker,
+    no access log, log level warning.
+    """
+    app = create_mock_app(config)
+    sock = bind_socket(host, port)
+    url = base_url(sock)
+    uv_config = uvicorn.Config(
+        app,
+        access_log=False,
+        log_level="warning",
+        lifespan="off",
+        proxy_headers=False,
+        server_header=False,
+        date_header=False,
+        timeout_graceful_shutdown=2,
+    )
+    server = _Server(uv_config, lambda: on_ready(url) if on_ready else None, stop)
+    try:
+        server.run(sockets=[sock])
+    finally:
+        sock.close()

@@ -1,0 +1,76 @@
+"""Requests, responses and the values read out of them. Plain data, no I/O."""
+
+from __future__ import annotations
+
+from collections.abc import Generator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal, TypeVar
+
+from ._wire import H_APP_ID, JSON_HEADERS
+
+Host = Literal["rest", "client"]
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """One HTTP request an auth operation needs; `host` picks the REST or the client host."""
+
+    method: str
+    host: Host
+    path: str
+    headers: Mapping[str, str]
+    body: bytes | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Response:
+    """What a driver read back. Header names are lower-cased by the driver."""
+
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+
+
+# An auth operation: yields requests, receives responses, returns its result.
+Flow = Generator[Request, Response, T]
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    """A CometChat user as the API returns it; `raw` keeps every field."""
+
+    uid: str
+    name: str
+    raw: Mapping[str, Any] = field(default_factory=dict, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class AuthToken:
+    """An auth token minted for `uid`. `repr` hides the token itself."""
+
+    uid: str
+    token: str = field(repr=False)
+    created_at: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    """A logged-in user, as `PUT /me` returns it: the user, its token, the JWT, settings."""
+
+    user: User
+    auth_token: str = field(repr=False)
+    jwt: str | None = field(default=None, repr=False)
+    settings: Mapping[str, Any] = field(default_factory=dict, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class App:
+    """The app every request names, and the headers every request carries."""
+
+    app_id: str
+    sdk: str = "authload@0.1"
+
+    def headers(self, **credentials: str) -> dict[str, str]:
+        """Common headers plus one credential header, e.g. `headers(apiKey=...)`."""
+        return {**JSON_HEADERS, H_APP_ID: self.app_id, "sdk": self.sdk, **credentials}

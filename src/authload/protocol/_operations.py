@@ -1,0 +1,138 @@
+"""Each auth operation as a generator flow: `response = yield request`.
+
+A flow yields the requests it needs, one at a time, and returns its result or
+raises `ApiError` / `ProtocolError`. Drivers (httpx, Locust's FastHttpSession)
+send what is yielded and send back what they read; they know nothing else.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .._exceptions import ApiError, ProtocolError
+from . import _wire as w
+from ._messages import App, AuthToken, Flow, Request, Response, Session, User
+
+
+def read_data(response: Response) -> Any:
+    """The `data` of a success envelope, or the `ApiError` of an error envelope.
+
+    CometChat clients decide by the body, not the status (the SDK never reads
+    the status), so a 2xx with an error envelope is an error and vice versa.
+    """
+    try:
+        payload = json.loads(response.body)
+    except ValueError:
+        raise ProtocolError("response body is not JSON", status=response.status) from None
+    if isinstance(payload, dict):
+        if "data" in payload:
+            return payload["data"]
+        error = payload.get("error")
+        if isinstance(error, dict) and isinstance(error.get("code"), str):
+            raise ApiError(
+                error["code"],
+                str(error.get("message", "")),
+                status=response.status,
+                details=error.get("details") if isinstance(error.get("details"), dict) else None,
+                retry_after=_retry_after(response),
+            )
+    raise ProtocolError("response has neither `data` nor an `error` envelope", status=response.status)
+
+
+def _retry_after(response: Response) -> float | None:
+    value = response.headers.get(w.H_RETRY_AFTER.lower())
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _object(data: Any, response: Response, *keys: str) -> dict[str, Any]:
+    if not isinstance(data, dict) or any(not isinstance(data.get(key), str) for key in keys):
+        raise ProtocolError(f"`data` lacks {', '.join(keys)}", status=response.status)
+    return data
+
+
+def _user(data: Any, response: Response) -> User:
+    fields = _object(data, response, "uid")
+    return User(uid=fields["uid"], name=str(fields.get("name", "")), raw=fields)
+
+
+def _json(body: dict[str, Any]) -> bytes:
+    return w.encode_json(body)
+
+
+def create_user(app: App, api_key: str, uid: str, name: str, *, with_auth_token: bool = False) -> Flow[User]:
+    """REST `POST /v3/users`."""
+    body: dict[str, Any] = {"uid": uid, "name": name}
+    if with_auth_token:
+        body["withAuthToken"] = True
+    request = Request("POST", "rest", w.rest_path(w.USERS), app.headers(apiKey=api_key), _json(body))
+    response = yield request
+    return _user(read_data(response), response)
+
+
+def get_user(app: App, api_key: str, uid: str) -> Flow[User]:
+    """REST `GET /v3/users/{uid}`."""
+    response = yield Request("GET", "rest", w.rest_path(w.USER, uid=uid), app.headers(apiKey=api_key))
+    return _user(read_data(response), response)
+
+
+def delete_user(app: App, api_key: str, uid: str, *, permanent: bool = True) -> Flow[None]:
+    """REST `DELETE /v3/users/{uid}`; permanent by default, so a rerun can reuse the uid."""
+    body = _json({"permanent": permanent})
+    response = yield Request("DELETE", "rest", w.rest_path(w.USER, uid=uid), app.headers(apiKey=api_key), body)
+    read_data(response)
+
+
+def create_auth_token(app: App, api_key: str, uid: str, *, force: bool = True) -> Flow[AuthToken]:
+    """REST `POST /v3/users/{uid}/auth_tokens`, with the REST API key or the Auth Key."""
+    path = w.rest_path(w.AUTH_TOKENS, uid=uid)
+    response = yield Request("POST", "rest", path, app.headers(apiKey=api_key), _json({"force": force}))
+    fields = _object(read_data(response), response, "authToken")
+    created = fields.get("createdAt")
+    return AuthToken(uid=str(fields.get("uid", uid)), token=fields["authToken"], created_at=int(created or 0))
+
+
+def login_auth_token(app: App, auth_token: str, device_body: bytes | None = None) -> Flow[Session]:
+    """The SDK's `login(authToken)`: `PUT /v3.0/me` with the token."""
+    headers = app.headers(authToken=auth_token)
+    response = yield Request("PUT", "client", w.client_path(w.ME), headers, device_body or _DEVICE_BODY)
+    return _session(read_data(response), response, auth_token)
+
+
+def login_auth_key(app: App, uid: str, auth_key: str, device_body: bytes | None = None) -> Flow[Session]:
+    """The SDK's `login(uid, authKey)`: mint a token with the Auth Key, then `PUT /v3.0/me`."""
+    path = w.client_path(w.AUTH_TOKENS, uid=uid)
+    body = device_body or _DEVICE_BODY
+    response = yield Request("POST", "rest", path, app.headers(apiKey=auth_key), body)
+    token = _object(read_data(response), response, "authToken")["authToken"]
+    return (yield from login_auth_token(app, token, device_body))
+
+
+def get_me(app: App, auth_token: str) -> Flow[Session]:
+    """`GET /v3.0/me`: what the SDK calls to refresh its JWT."""
+    response = yield Request("GET", "client", w.client_path(w.ME), app.headers(authToken=auth_token))
+    return _session(read_data(response), response, auth_token)
+
+
+def logout(app: App, auth_token: str) -> Flow[None]:
+    """The SDK's `logout()`: `DELETE /v3.0/me`. The token stays valid on the server."""
+    response = yield Request("DELETE", "client", w.client_path(w.ME), app.headers(authToken=auth_token))
+    read_data(response)
+
+
+def _session(data: Any, response: Response, auth_token: str) -> Session:
+    user = _user(data, response)
+    token = data.get("authToken") or auth_token
+    settings = data.get("settings")
+    return Session(
+        user=user,
+        auth_token=str(token),
+        jwt=data.get("jwt") if isinstance(data.get("jwt"), str) else None,
+        settings=settings if isinstance(settings, dict) else {},
+    )
+
+
+_DEVICE_BODY = _json({"platform": "WEB", "appInfo": {"version": "authload", "apiVersion": w.CLIENT_VERSION}})

@@ -1,0 +1,94 @@
+"""Scenario steps as flows over one virtual user's state. No I/O.
+
+A virtual user is one SDK instance (its `SdkSession` lasts across cycles, as
+an app's SDK does) plus the identity of the current cycle. Each public method
+named after a scenario step returns a flow; a driver runs it. Adding a step
+means adding a method here and its name to `authload.scenario.STEPS`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from . import _operations as ops
+from ._messages import App, Flow, User
+from ._sdk_session import SdkSession
+
+
+@dataclass(frozen=True, slots=True)
+class Credentials:
+    """The keys a run uses. `repr` hides them."""
+
+    rest_api_key: str = field(repr=False)
+    auth_key: str = field(repr=False, default="")
+
+
+@dataclass(slots=True)
+class Identity:
+    """A user the cycle acts as, with a token when one was minted for it."""
+
+    uid: str
+    token: str | None = field(default=None, repr=False)
+
+
+class VirtualUser:
+    """One simulated client app: an SDK session plus the current identity."""
+
+    def __init__(self, app: App, credentials: Credentials, new_uid: Callable[[], str]) -> None:
+        self.app = app
+        self.credentials = credentials
+        self.sdk = SdkSession(app)
+        self.identity = Identity(uid="")
+        self.created: set[str] = set()  # users this virtual user created and has not deleted
+        self._new_uid = new_uid
+
+    def begin_cycle(self, identity: Identity | None) -> None:
+        """Start a cycle as `identity` (a provisioned user) or as nobody yet."""
+        self.identity = Identity(identity.uid, identity.token) if identity else Identity(uid="")
+
+    def create_user(self) -> Flow[User]:
+        """A backend signs a new user up (REST API key)."""
+        uid = self._new_uid()
+        user = yield from ops.create_user(self.app, self.credentials.rest_api_key, uid, f"Load {uid}")
+        self.created.add(uid)
+        self.identity = Identity(uid)
+        return user
+
+    def create_auth_token(self) -> Flow[None]:
+        """A backend mints a token for the current user (REST API key)."""
+        minted = yield from ops.create_auth_token(self.app, self.credentials.rest_api_key, self.identity.uid)
+        self.identity.token = minted.token
+
+    def login_auth_key(self) -> Flow[None]:
+        """The client logs in with uid + Auth Key (development only)."""
+        session = yield from self.sdk.login_auth_key(self.identity.uid, self.credentials.auth_key)
+        self.identity.token = session.auth_token
+
+    def login_auth_token(self) -> Flow[None]:
+        """The client logs in with the token its backend handed it."""
+        if self.identity.token is None:
+            raise ValueError("login_auth_token without a token: the scenario validator should prevent this")
+        yield from self.sdk.login_auth_token(self.identity.token)
+
+    def session_check(self) -> Flow[User | None]:
+        """`getLoggedinUser()`: local, as in the SDK; sends nothing."""
+        return self.sdk.get_logged_in_user()
+        yield  # pragma: no cover - makes this a generator flow that yields nothing
+
+    def logout(self) -> Flow[None]:
+        """The client logs out; the token stays valid on the server."""
+        yield from self.sdk.logout()
+
+    def delete_user(self) -> Flow[None]:
+        """A backend deletes the current user (permanently, so the uid can be reused)."""
+        uid = self.identity.uid
+        yield from ops.delete_user(self.app, self.credentials.rest_api_key, uid)
+        self.created.discard(uid)
+        if self.sdk.current is not None and self.sdk.current.user.uid == uid:
+            self.sdk.current = None  # the server has ended that session: its tokens are gone
+
+    def step(self, name: str) -> Flow[object]:
+        """The flow of the step called `name`."""
+        method: Callable[[], Flow[object]] = getattr(self, name)
+        return method()

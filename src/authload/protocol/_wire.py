@@ -1,0 +1,165 @@
+"""CometChat's wire vocabulary: paths, header names, error codes, envelopes.
+
+This is the only place these strings are written. The mock's routes and the
+clients' requests both import them, so the two sides cannot drift apart.
+Sources and confidence marks: `shared/reference/cometchat-rest-api.md`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any, Final
+
+# --- versions and paths --------------------------------------------------------
+
+REST_VERSION: Final = "v3"  # what the REST docs use on the API host
+CLIENT_VERSION: Final = "v3.0"  # what the JS SDK uses on both hosts
+API_VERSIONS: Final = ("v3", "v3.0")  # the mock serves both
+
+USERS: Final = "/users"
+USER: Final = "/users/{uid}"
+AUTH_TOKENS: Final = "/users/{uid}/auth_tokens"
+AUTH_TOKEN: Final = "/users/{uid}/auth_tokens/{auth_token}"
+ME: Final = "/me"
+SETTINGS: Final = "/settings"
+USER_SESSIONS: Final = "/user_sessions"
+ANALYTICS_PING: Final = "/ping"
+
+
+def rest_path(template: str, version: str = REST_VERSION, **params: str) -> str:
+    """`rest_path(USER, uid="a")` -> `/v3/users/a`, with path parameters quoted."""
+    from urllib.parse import quote
+
+    quoted = {key: quote(value, safe="") for key, value in params.items()}
+    return f"/{version}{template.format(**quoted)}"
+
+
+def client_path(template: str, **params: str) -> str:
+    """A path on the client host, with the SDK's version segment."""
+    return rest_path(template, CLIENT_VERSION, **params)
+
+
+# --- headers (case-insensitive on the wire; this is how clients spell them) ----
+
+H_API_KEY: Final = "apiKey"
+H_AUTH_TOKEN: Final = "authToken"
+H_APP_ID: Final = "appId"
+H_ON_BEHALF_OF: Final = "onBehalfOf"
+H_RETRY_AFTER: Final = "Retry-After"
+RATE_LIMIT_HEADERS: Final = (  # both spellings CometChat's pages use
+    ("X-Rate-Limit", "X-RateLimit-Limit"),
+    ("X-Rate-Limit-Remaining", "X-RateLimit-Remaining"),
+    ("X-Rate-Limit-Reset", "X-RateLimit-Reset"),
+)
+JSON_HEADERS: Final = {"Accept": "application/json", "Content-Type": "application/json"}
+
+# --- identities -------------------------------------------------------------------
+
+UID_PATTERN: Final = re.compile(r"^[a-z0-9_-]{1,100}$")
+UID_MAX_LENGTH: Final = 100
+SAMPLE_USERS: Final = (
+    ("cometchat-uid-1", "Andrew Joseph"),
+    ("cometchat-uid-2", "George Alan"),
+    ("cometchat-uid-3", "Nancy Grace"),
+    ("cometchat-uid-4", "Susan Marie"),
+    ("cometchat-uid-5", "John Paul"),
+)
+SAMPLE_AVATAR: Final = "https://assets.cometchat.io/sampleapp/v2/users/{uid}.webp"
+TOKENS_KEPT_PER_USER: Final = 100
+SCOPE_FULL_ACCESS: Final = "fullAccess"
+SCOPE_AUTH_ONLY: Final = "authOnly"
+
+# --- error codes ------------------------------------------------------------------
+
+ERR_BAD_REQUEST: Final = "ERR_BAD_REQUEST"
+ERR_UID_NOT_FOUND: Final = "ERR_UID_NOT_FOUND"
+ERR_UID_ALREADY_EXISTS: Final = "ERR_UID_ALREADY_EXISTS"
+ERR_ROLE_NOT_FOUND: Final = "ERR_ROLE_NOT_FOUND"
+ERR_AUTH_TOKEN_NOT_FOUND: Final = "ERR_AUTH_TOKEN_NOT_FOUND"
+ERR_AUTHTOKEN_NOT_ACCESSIBLE: Final = "ERR_AUTHTOKEN_NOT_ACCESSIBLE"
+ERR_TOO_MANY_REQUESTS: Final = "ERR_TOO_MANY_REQUESTS"
+ERR_API_NOT_FOUND: Final = "ERR_API_NOT_FOUND"
+ERR_OPERATION_FAILED: Final = "ERR_OPERATION_FAILED"
+AUTH_ERR_EMPTY_APIKEY: Final = "AUTH_ERR_EMPTY_APIKEY"
+AUTH_ERR_APIKEY_NOT_FOUND: Final = "AUTH_ERR_APIKEY_NOT_FOUND"
+AUTH_ERR_NO_ACCESS: Final = "AUTH_ERR_NO_ACCESS"
+AUTH_ERR_EMPTY_APPID: Final = "AUTH_ERR_EMPTY_APPID"
+AUTH_ERR_INVALID_APPID: Final = "AUTH_ERR_INVALID_APPID"
+AUTH_ERR_EMPTY_AUTH_TOKEN: Final = "AUTH_ERR_EMPTY_AUTH_TOKEN"
+AUTH_ERR_AUTH_TOKEN_NOT_FOUND: Final = "AUTH_ERR_AUTH_TOKEN_NOT_FOUND"
+
+# Messages the reference marks as captured from the real service, used verbatim.
+ERROR_MESSAGES: Final = {
+    ERR_BAD_REQUEST: "Failed to validate the data sent with the request.",
+    ERR_UID_NOT_FOUND: (
+        "The UID {uid} does not exist, please make sure you have created a user with UID {uid}."
+    ),
+    ERR_UID_ALREADY_EXISTS: (
+        "The uid {uid} already exists. Please use another uid or try after permanently "
+        "deleting the user."
+    ),
+    AUTH_ERR_APIKEY_NOT_FOUND: "The key {apikey} does not exist. Please use correct apiKey.",
+    AUTH_ERR_NO_ACCESS: (
+        "The key {apikey} cannot be used to perform this operation. Please use API key with a "
+        "correct scope to perform the operation."
+    ),
+    AUTH_ERR_AUTH_TOKEN_NOT_FOUND: (
+        "The auth token {authToken} does not exist. Please make sure you are logged in and have "
+        "a valid auth token or try login again."
+    ),
+    ERR_TOO_MANY_REQUESTS: (
+        "Too many requests. You have exceeded the rate limit. Please retry after the specified time."
+    ),
+}
+
+
+def error_body(code: str, message: str, details: dict[str, Any] | None = None) -> dict[str, Any]:
+    """CometChat's error envelope."""
+    error: dict[str, Any] = {
+        "message": message,
+        "devMessage": message,
+        "source": "chat-api",
+        "code": code,
+    }
+    if details:
+        error["details"] = details
+    return {"error": error}
+
+
+def data_body(data: Any, meta: dict[str, Any] | None = None) -> dict[str, Any]:
+    """CometChat's success envelope."""
+    return {"data": data, "meta": meta} if meta is not None else {"data": data}
+
+
+def encode_json(value: Any) -> bytes:
+    """Compact JSON, as both sides send it."""
+    return json.dumps(value, separators=(",", ":")).encode()
+
+# --- added for the mock backend (constants only) ----------------------------------
+
+ANALYTICS_VERSION: Final = "v1"  # settings.ANALYTICS_VERSION; the ping is /{version}/ping
+F_AUTH_TOKEN: Final = "authToken"  # the JSON field (create-token reply, /me reply)
+# `{appId}.api-{region}.cometchat.io` (REST) and `{appId}.apiclient-{region}...` (client).
+HOST_PATTERN: Final = re.compile(r"^(?P<app_id>[^.]+)\.(?P<kind>api|apiclient)-(?P<region>[a-z]+)\.")
+ERR_INVALID_API_VERSION: Final = "ERR_INVALID_API_VERSION"
+ERR_NO_AUTH: Final = "ERR_NO_AUTH"
+
+# Messages the reference gives no capture for: our wording, in the service's style.
+INFERRED_ERROR_MESSAGES: Final = {
+    AUTH_ERR_EMPTY_APIKEY: "The apiKey header is missing or empty. Please pass a valid apiKey.",
+    AUTH_ERR_EMPTY_APPID: "The appId is missing. Please pass a valid appId.",
+    AUTH_ERR_INVALID_APPID: "The appId {appId} is invalid or it does not exist in the region {region}.",
+    AUTH_ERR_EMPTY_AUTH_TOKEN: "The authToken header is missing or empty. Please login again.",
+    ERR_AUTH_TOKEN_NOT_FOUND: "The auth token {authToken} does not exist for the UID {uid}.",
+    ERR_AUTHTOKEN_NOT_ACCESSIBLE: "The auth token {authToken} is mapped with another user.",
+    ERR_ROLE_NOT_FOUND: "The role {role} does not exist.",
+    ERR_API_NOT_FOUND: "The requested API {method} {path} does not exist.",
+    ERR_OPERATION_FAILED: "The operation failed. Please try again later.",
+}
+
+# Real-time (WebSocket) frames, as the JS SDK sends and expects them.
+WS_TYPE_AUTH: Final = "auth"
+WS_ACTION_PING: Final = "ping"
+WS_ACTION_PONG: Final = "pong"
+WS_AUTH_OK: Final = {"code": "200", "status": "OK"}

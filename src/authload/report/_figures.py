@@ -1,0 +1,46 @@
+"""The figures of one entry (a step, a flow's cycle, or the total), as plain data."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+PERCENTILES = (50.0, 90.0, 95.0, 99.0)
+
+
+@dataclass(frozen=True)
+class Figures:
+    """Requests, failures and latency (ms) of one entry over the run."""
+
+    requests: int
+    failures: int
+    p50: float
+    p90: float
+    p95: float
+    p99: float
+    max: float
+    rps: float
+    errors_by_code: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def error_rate(self) -> float:
+        """Failures over requests; 0 when nothing was sent."""
+        return self.failures / self.requests if self.requests else 0.0
+
+    def metric(self, name: str) -> float:
+        """A metric a threshold can name."""
+        if name == "error_rate":
+            return self.error_rate
+        if name == "requests":
+            return float(self.requests)
+        return float(getattr(self, name))
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["error_rate"] = round(self.error_rate, 6)
+        for key in ("p50", "p90", "p95", "p99", "max", "rps"):
+            data[key] = round(data[key], 3)
+        return data
+
+
+EMPTY = Figures(0, 0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)

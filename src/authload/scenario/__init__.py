@@ -1,0 +1,32 @@
+"""Scenario and environment files: models, validation with file:line errors, secrets.
+
+A bad file is one `ConfigError` whose message names the file, the line and
+the field of each problem; never a traceback.
+"""
+
+from ._durations import format_duration, parse_duration
+from ._environment import Environment, Target
+from ._loader import environment_path, load_environment, load_scenario
+from ._model import PAUSE, STEPS, Flow, Identities, Load, Scenario, Step
+from ._thresholds import METRICS, TOTAL, Threshold, parse_threshold
+
+__all__ = [
+    "METRICS",
+    "PAUSE",
+    "STEPS",
+    "TOTAL",
+    "Environment",
+    "Flow",
+    "Identities",
+    "Load",
+    "Scenario",
+    "Step",
+    "Target",
+    "Threshold",
+    "environment_path",
+    "format_duration",
+    "load_environment",
+    "load_scenario",
+    "parse_duration",
+    "parse_threshold",
+]

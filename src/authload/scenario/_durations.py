@@ -1,0 +1,32 @@
+"""Durations as people write them: `500ms`, `30s`, `2m`, `1h30m`, or bare seconds."""
+
+from __future__ import annotations
+
+import re
+
+_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")
+_UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+def parse_duration(value: object) -> float:
+    """Seconds, from `"1m30s"`, `"250ms"`, `45` or `"45"`. Raises `ValueError`."""
+    if isinstance(value, bool):
+        raise ValueError("expected a duration such as 30s, 2m or 500ms")
+    if isinstance(value, int | float):
+        seconds = float(value)
+    else:
+        text = str(value).strip().replace(" ", "")
+        if re.fullmatch(r"\d+(?:\.\d+)?", text):
+            seconds = float(text)
+        elif text and _PART.sub("", text) == "":
+            seconds = sum(float(n) * _UNIT_SECONDS[unit] for n, unit in _PART.findall(text))
+        else:
+            raise ValueError(f"{value!r} is not a duration such as 30s, 2m or 500ms")
+    if seconds < 0:
+        raise ValueError("a duration cannot be negative")
+    return seconds
+
+
+def format_duration(seconds: float) -> str:
+    """`90.0` -> `"90s"`; what Locust's `--run-time` accepts."""
+    return f"{int(seconds)}s" if seconds == int(seconds) else f"{seconds}s"

@@ -1,0 +1,78 @@
+"""Load and validate scenario and environment files into models, or raise one
+`ConfigError` that names the file, the line and the field of each problem."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from .._exceptions import ConfigError
+from ._environment import Environment
+from ._model import Scenario
+from ._yaml import SourceMap, dotted, load_yaml
+
+M = TypeVar("M", bound=BaseModel)
+
+_MESSAGES = {
+    "extra_forbidden": "unknown field",
+    "missing": "required field is missing",
+}
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate a scenario file."""
+    data, smap = load_yaml(Path(path))
+    scenario = _validate(Scenario, data, smap)
+    problems = scenario.problems()
+    if problems:
+        raise _combine([smap.error(where, message) for where, message in problems])
+    return scenario
+
+
+def load_environment(
+    name_or_path: str | Path, config_dir: str | Path = "config", environ: Mapping[str, str] | None = None
+) -> Environment:
+    """Read `config/NAME.yaml` (or a path), resolving `${VAR}` from the environment."""
+    path = environment_path(name_or_path, config_dir)
+    data, smap = load_yaml(path, substitute=True, environ=environ)
+    return _validate(Environment, data, smap)
+
+
+def environment_path(name_or_path: str | Path, config_dir: str | Path = "config") -> Path:
+    """Where an environment named on the command line lives."""
+    text = str(name_or_path)
+    if text.endswith((".yaml", ".yml")) or "/" in text:
+        return Path(text)
+    path = Path(config_dir) / f"{text}.yaml"
+    if not path.exists():
+        known = sorted(p.stem for p in Path(config_dir).glob("*.yaml"))
+        listing = ", ".join(known) if known else f"none found in {config_dir}/"
+        raise ConfigError(f"unknown environment {text!r} (known: {listing})", source=str(path))
+    return path
+
+
+def _validate(model: type[M], data: Any, smap: SourceMap) -> M:
+    if not isinstance(data, dict):
+        raise ConfigError("expected a mapping of fields at the top of the file", source=smap.source, line=1)
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        raise _combine([_error(item, data, smap) for item in error.errors()]) from None
+
+
+def _error(item: Any, data: Any, smap: SourceMap) -> ConfigError:
+    path = tuple(item["loc"])
+    message = _MESSAGES.get(item["type"], item["msg"]).removeprefix("Value error, ")
+    if item["type"] == "extra_forbidden":
+        return smap.error(path, f"unknown field {dotted(path[-1:])!r}")
+    return smap.error(path, message)
+
+
+def _combine(errors: list[ConfigError]) -> ConfigError:
+    """One error whose first line is the first problem and whose next lines are the rest."""
+    first, rest = errors[0], errors[1:]
+    message = "\n".join([first.reason, *(str(error) for error in rest)])
+    return ConfigError(message, source=first.source, line=first.line)

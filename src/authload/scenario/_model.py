@@ -1,0 +1,168 @@
+"""The scenario model: identities, load, weighted flows of auth steps, thresholds."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+
+from ._durations import parse_duration
+from ._thresholds import TOTAL, Threshold, parse_threshold
+
+STEPS = (
+    "create_user",
+    "create_auth_token",
+    "login_auth_key",
+    "login_auth_token",
+    "session_check",
+    "logout",
+    "delete_user",
+)
+PAUSE = "pause"
+_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+_UID_PREFIX = re.compile(r"^[a-z0-9_-]{1,60}$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Identities(_Strict):
+    """Who the run logs in as. Provisioned before the load, deleted after it unless `keep`."""
+
+    count: int = Field(10, ge=0, le=1_000_000, description="users created before the load")
+    uid_prefix: str = Field("authload-", description="lowercase a-z 0-9 _ -; uids are prefix + number")
+    include_sample_users: bool = Field(False, description="also use cometchat-uid-1 .. -5")
+    tokens: Literal["pre_minted", "in_flow"] = "pre_minted"
+    cleanup: Literal["delete", "keep"] = "delete"
+    concurrency: int = Field(32, ge=1, le=1024, description="provisioning requests in flight")
+
+    @field_validator("uid_prefix")
+    @classmethod
+    def _valid_prefix(cls, value: str) -> str:
+        if not _UID_PREFIX.match(value):
+            raise ValueError("must be 1-60 characters of lowercase a-z, 0-9, _ or - (CometChat uids)")
+        return value
+
+
+class Load(_Strict):
+    """Locust's load: users, spawn rate, run time (seconds)."""
+
+    users: int = Field(10, ge=1, le=1_000_000)
+    spawn_rate: float = Field(10.0, gt=0)
+    run_time: float = Field(30.0, gt=0, description="30s, 2m, 1h30m or seconds")
+
+    @field_validator("run_time", mode="before")
+    @classmethod
+    def _duration(cls, value: Any) -> float:
+        return parse_duration(value)
+
+
+class Step(_Strict):
+    """One step of a flow: an auth step by name, or a pause of `pause` seconds (min, max)."""
+
+    name: str
+    pause: tuple[float, float] | None = None
+
+
+def _parse_step(value: Any) -> Step:
+    if isinstance(value, str):
+        if value == PAUSE:
+            raise ValueError("pause needs a length: {pause: 1s} or {pause: 1s-3s}")
+        if value not in STEPS:
+            raise ValueError(f"unknown step {value!r}; expected one of {', '.join((*STEPS, PAUSE))}")
+        return Step(name=value)
+    if isinstance(value, dict) and set(value) == {"name", "pause"} and value["name"] in (*STEPS, PAUSE):
+        return Step(**value)  # the form `model_dump` writes, as sent from master to workers
+    if isinstance(value, dict) and list(value) == [PAUSE]:
+        low, _, high = str(value[PAUSE]).partition("-")
+        low_s, high_s = parse_duration(low), parse_duration(high or low)
+        if high_s < low_s:
+            raise ValueError("pause range must go from short to long, e.g. 1s-3s")
+        return Step(name=PAUSE, pause=(low_s, high_s))
+    raise ValueError("a step is a step name or {pause: DURATION[-DURATION]}")
+
+
+StepField = Annotated[Step, BeforeValidator(lambda value: value if isinstance(value, Step) else _parse_step(value))]
+
+
+class Flow(_Strict):
+    """A weighted sequence of steps; one pass through it is one cycle."""
+
+    weight: float = Field(1.0, ge=0)
+    steps: list[StepField] = Field(min_length=1)
+
+
+class Scenario(_Strict):
+    """A whole scenario file."""
+
+    name: str = Field(min_length=1)
+    description: str = ""
+    identities: Identities = Identities()
+    load: Load = Load()
+    flows: dict[str, Flow] = Field(min_length=1)
+    thresholds: dict[str, str | int | float] = Field(default_factory=dict)
+
+    @field_validator("flows")
+    @classmethod
+    def _flow_names(cls, flows: dict[str, Flow]) -> dict[str, Flow]:
+        for name in flows:
+            if not _NAME.match(name) or name in STEPS or name in (PAUSE, TOTAL):
+                raise ValueError(f"flow name {name!r} must be lowercase a-z0-9_ and not a step name or 'total'")
+        if sum(flow.weight for flow in flows.values()) <= 0:
+            raise ValueError("flow weights sum to zero; give at least one flow a positive weight")
+        return flows
+
+    def problems(self) -> list[tuple[tuple[str | int, ...], str]]:
+        """Checks across fields, as (path, message) pairs for the loader to place."""
+        found: list[tuple[tuple[str | int, ...], str]] = []
+        for name, flow in self.flows.items():
+            problem = _token_problem(flow, self.identities)
+            if problem:
+                found.append((("flows", name, "steps"), problem))
+        if self.uses_pool() and self.identities.count == 0 and not self.identities.include_sample_users:
+            found.append((("identities", "count"), "a flow logs in as a provisioned user, but count is 0"))
+        targets = self.step_names() | set(self.flows) | {TOTAL}
+        for key, rule in self.thresholds.items():
+            try:
+                parse_threshold(key, rule, targets)
+            except ValueError as error:
+                found.append((("thresholds", key), str(error)))
+        return found
+
+    def step_names(self) -> set[str]:
+        """The auth steps any flow runs (pauses excluded)."""
+        return {step.name for flow in self.flows.values() for step in flow.steps if step.name != PAUSE}
+
+    def parsed_thresholds(self) -> list[Threshold]:
+        """Every threshold rule, parsed (already validated when the file was loaded)."""
+        targets = self.step_names() | set(self.flows) | {TOTAL}
+        return [parse_threshold(key, rule, targets) for key, rule in self.thresholds.items()]
+
+    def uses_auth_key(self) -> bool:
+        """Whether any flow logs in with the Auth Key (development-only credential)."""
+        return "login_auth_key" in self.step_names()
+
+    def uses_pool(self) -> bool:
+        """Whether any flow logs in as a provisioned user rather than one it creates."""
+        return any(flow.steps[0].name != "create_user" for flow in self._weighted_flows())
+
+    def _weighted_flows(self) -> list[Flow]:
+        return [flow for flow in self.flows.values() if flow.weight > 0]
+
+
+def _token_problem(flow: Flow, identities: Identities) -> str | None:
+    """Why a flow could not get the token it logs in with, if it could not."""
+    has_token = identities.tokens == "pre_minted"
+    created = False
+    for step in flow.steps:
+        if step.name == "create_user":
+            created, has_token = True, False
+        elif step.name in ("create_auth_token", "login_auth_key"):
+            has_token = True
+        elif step.name == "login_auth_token" and not has_token:
+            if created:
+                return "login_auth_token after create_user needs create_auth_token first"
+            return "login_auth_token needs a token: add create_auth_token first or set identities.tokens: pre_minted"
+    return None

@@ -1,0 +1,75 @@
+"""Threshold rules: `login_auth_token.p95: "< 250ms"`, `total.error_rate: "< 1%"`.
+
+A rule names a target (a step, a flow's whole cycle, or `total`), a metric and
+a comparison. Latency values carry a unit (ms or s) and are kept in
+milliseconds; error rates take a percent sign or a fraction; counts are plain.
+"""
+
+from __future__ import annotations
+
+import operator
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+LATENCY_METRICS = ("p50", "p90", "p95", "p99", "max")
+METRICS = (*LATENCY_METRICS, "error_rate", "requests")
+TOTAL = "total"
+
+_OPERATORS: dict[str, Callable[[float, float], bool]] = {
+    "<=": operator.le,
+    ">=": operator.ge,
+    "<": operator.lt,
+    ">": operator.gt,
+    "==": operator.eq,
+}
+_RULE = re.compile(r"^\s*(<=|>=|==|<|>)\s*(\d+(?:\.\d+)?)\s*(ms|s|%)?\s*$")
+
+
+@dataclass(frozen=True, slots=True)
+class Threshold:
+    """One rule, parsed. `limit` is in ms for latency, a fraction for error_rate."""
+
+    key: str
+    target: str
+    metric: str
+    op: str
+    limit: float
+    text: str
+
+    def holds(self, measured: float) -> bool:
+        """Whether the measured value satisfies the rule."""
+        return _OPERATORS[self.op](measured, self.limit)
+
+
+def parse_threshold(key: str, rule: object, targets: set[str]) -> Threshold:
+    """Parse one rule; raises `ValueError` with a message meant for a person."""
+    target, _, metric = key.rpartition(".")
+    if not target:
+        raise ValueError(f"threshold key {key!r} must be TARGET.METRIC, e.g. login_auth_token.p95")
+    if target not in targets:
+        known = ", ".join(sorted(targets))
+        raise ValueError(f"unknown threshold target {target!r}: not a step or flow of this scenario ({known})")
+    if metric not in METRICS:
+        raise ValueError(f"unknown metric {metric!r}; expected one of {', '.join(METRICS)}")
+    match = _RULE.match(str(rule)) if isinstance(rule, str | int | float) else None
+    if match is None:
+        raise ValueError(f'rule {rule!r} must read like "< 250ms", "<= 1%" or "> 100"')
+    op, number, unit = match.group(1), float(match.group(2)), match.group(3)
+    return Threshold(key, target, metric, op, _limit(metric, number, unit), str(rule).strip())
+
+
+def _limit(metric: str, number: float, unit: str | None) -> float:
+    if metric in LATENCY_METRICS:
+        if unit not in ("ms", "s"):
+            raise ValueError(f"{metric} needs a time unit, e.g. 250ms or 1s")
+        return number * 1000 if unit == "s" else number
+    if metric == "error_rate":
+        if unit == "%":
+            return number / 100
+        if unit is None and number <= 1:
+            return number
+        raise ValueError("error_rate takes a percentage (e.g. 1%) or a fraction up to 1")
+    if unit is not None:
+        raise ValueError("requests is a count and takes no unit")
+    return number
