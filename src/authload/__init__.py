@@ -23,15 +23,12 @@ from ._exceptions import (
 )
 from ._runner import RunResult, run, ui
 from .client import AdminClient, ChatSession, LoginListener
-from .mock._config import MockConfig
+from .mock import MockConfig, MockProcess, create_mock_app
+from .mock import serve as serve_mock
 
 from .scenario import Environment, Scenario, load_environment, load_scenario
 
 __all__ = [
-    "EXIT_CONFIG_ERROR",
-    "EXIT_OK",
-    "EXIT_RUN_ERROR",
-    "EXIT_THRESHOLDS_FAILED",
     "AdminClient",
     "ApiError",
     "AuthloadError",
@@ -39,19 +36,24 @@ __all__ = [
     "ChatSession",
     "Config",
     "ConfigError",
+    "EXIT_CONFIG_ERROR",
+    "EXIT_OK",
+    "EXIT_RUN_ERROR",
+    "EXIT_THRESHOLDS_FAILED",
     "Environment",
     "LoginListener",
     "MissingSecretError",
     "MockConfig",
+    "MockProcess",
     "ProtocolError",
     "RunError",
     "RunResult",
     "Scenario",
     "TransportError",
-
+    "create_mock_app",
     "load_environment",
     "load_scenario",
     "run",
-
+    "serve_mock",
     "ui",
 ]

@@ -120,7 +120,7 @@ def _placeholders(path: Path) -> dict[str, str]:
     import os
     import re
 
-    names = re.findall(r"\$\{([A-Za-z_][A-Za-z0-9_]*)", path.read_text(encoding="utf-8"))
+    names = re.findall(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}", path.read_text(encoding="utf-8"))  # no default
     return {**{name: f"unset-{name}" for name in names}, **os.environ}
 
 

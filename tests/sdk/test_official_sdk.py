@@ -253,24 +253,73 @@ def test_sdk_check(sdk_run: DriverRun, check: str) -> None:
     assert result["ok"] is True, f"{check}: {WHY[check]}\ndetail: {detail}"
 
 
-def _sdk_count(traffic: dict[str, Any], request: str) -> int:
+def _sdk_count(run: DriverRun, request: str) -> int:
     """How many times the SDK (main thread and every worker) sent `request`, e.g. 'PUT /v3.0/me'."""
-    per_thread = [traffic.get("main", {}), *traffic.get("workers", [])]
+    per_thread = [run.traffic.get("main", {}), *run.traffic.get("workers", [])]
     return sum(int(counts.get(request, 0)) for counts in per_thread)
 
 
-def test_mock_stats_count_sdk_logins(sdk_run: DriverRun) -> None:
-    sent = _sdk_count(sdk_run.traffic, "PUT /v3.0/me")
-    assert sent > 0, f"the SDK sent no PUT /me:\n{sdk_run.tail()}"
-    counted = _stats_count(sdk_run.stats, "PUT", "me")
-    assert counted == sent, f"mock counted {counted} PUT /me, the SDK sent {sent}; stats={sdk_run.stats}"
+def _ws_sum(run: DriverRun, key: str) -> int:
+    sockets = run.traffic.get("websocket", {})
+    per_thread = [sockets.get("main", {}), *sockets.get("workers", [])]
+    return sum(int(counts.get(key, 0)) for counts in per_thread)
 
 
-def test_mock_stats_count_sdk_logouts(sdk_run: DriverRun) -> None:
-    sent = _sdk_count(sdk_run.traffic, "DELETE /v3.0/me")
-    counted = _stats_count(sdk_run.stats, "DELETE", "me")
-    assert counted == sent, f"mock counted {counted} DELETE /me, the SDK sent {sent}; stats={sdk_run.stats}"
+def _route(run: DriverRun, name: str) -> dict[str, Any]:
+    route: dict[str, Any] = run.stats.get("routes", {}).get(name, {})
+    return route
 
 
-def _stats_count(stats: dict[str, Any], method: str, route: str) -> int:
-    raise NotImplementedError  # filled in once /_mock/stats exists
+# (mock route name in /_mock/stats, request as the SDK's fetch shim records it, extra REST calls)
+SDK_ROUTES: tuple[tuple[str, str, int], ...] = (
+    ("me.login", "PUT /v3.0/me", 0),
+    ("me.logout", "DELETE /v3.0/me", 0),
+    ("tokens.create", "POST /v3.0/users/{uid}/auth_tokens", 1),  # + the REST mint in rest_mint_token
+    ("user_sessions.create", "POST /v3.0/user_sessions", 0),
+    ("analytics.ping", "POST /v1/ping", 0),
+)
+
+
+@pytest.mark.parametrize(("route", "request_line", "rest_calls"), SDK_ROUTES, ids=[r[0] for r in SDK_ROUTES])
+def test_mock_stats_match_sdk_requests(
+    sdk_run: DriverRun, route: str, request_line: str, rest_calls: int
+) -> None:
+    sent = _sdk_count(sdk_run, request_line) + rest_calls
+    counted = _route(sdk_run, route).get("requests", 0)
+    assert counted == sent, (
+        f"/_mock/stats routes.{route}.requests = {counted}, but the SDK sent {request_line} "
+        f"{sent - rest_calls} times (+{rest_calls} REST); stats: {_route(sdk_run, route)}"
+    )
+
+
+@pytest.mark.parametrize(
+    ("route", "code", "expected"),
+    [
+        ("me.login", "AUTH_ERR_AUTH_TOKEN_NOT_FOUND", 1),
+        ("tokens.create", "AUTH_ERR_APIKEY_NOT_FOUND", 1),
+        ("tokens.create", "ERR_UID_NOT_FOUND", 1),
+    ],
+)
+def test_mock_stats_count_rejections(sdk_run: DriverRun, route: str, code: str, expected: int) -> None:
+    codes = _route(sdk_run, route).get("codes", {})
+    assert codes.get(code, 0) == expected, f"routes.{route}.codes should hold {code}: {expected}; got {codes}"
+
+
+def test_mock_stats_websocket(sdk_run: DriverRun) -> None:
+    ws = sdk_run.stats.get("websocket", {})
+    seen_ok, sent_auth = _ws_sum(sdk_run, "authReplies200"), _ws_sum(sdk_run, "authFramesSent")
+    assert seen_ok >= 1 + 5, (
+        f"the SDK saw only {seen_ok} auth replies with code 200; traffic: {sdk_run.traffic}"
+    )
+    # Fast login/logout races (ref §8.7) make exact counts vary; the bounds do not.
+    assert seen_ok <= ws.get("auth_ok", 0) <= sent_auth, (
+        f"websocket stats {ws}; SDK saw {seen_ok} of {sent_auth}"
+    )
+    assert ws.get("auth_failed", 0) == 0, f"the mock refused an SDK auth frame: {ws}"
+    assert ws.get("pings", 0) >= _ws_sum(sdk_run, "pingsSent"), f"websocket stats {ws}"
+    assert 1 <= ws.get("connections", 0) <= _ws_sum(sdk_run, "sockets"), f"websocket stats {ws}"
+
+
+def test_mock_stats_no_open_sessions(sdk_run: DriverRun) -> None:
+    store = sdk_run.stats.get("store", {})
+    assert store.get("open_sessions") == 0, f"every SDK session was logged out, yet the mock holds {store}"

@@ -58,7 +58,7 @@ class FastDriver:
         reply = self.session.request(request.method, url, data=request.body, headers=dict(request.headers))
         status = reply.status_code
         if not status or self._last.exception is not None and _is_transport(self._last.exception):
-            raise _classify(getattr(reply, "error", None) or self._last.exception)
+            raise _transport_error(getattr(reply, "error", None) or self._last.exception)
         headers = {k.lower(): v for k, v in reply.headers.items()} if reply.headers else {}
         return Response(status, headers, reply.content or b"")
 
@@ -68,7 +68,7 @@ def _is_transport(error: BaseException) -> bool:
     return getattr(error, "response", None) is None
 
 
-def _classify(error: BaseException | None) -> TransportError:
+def _transport_error(error: BaseException | None) -> TransportError:
     name = type(error).__name__ if error is not None else "no response"
     text = f"{name}: {error}".lower()
     if "timeout" in text or "timed out" in text:

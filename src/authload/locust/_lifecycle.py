@@ -19,11 +19,12 @@ from pathlib import Path
 from typing import Any
 
 import gevent
+from locust import stats as locust_stats
 from locust.runners import STATE_INIT, STATE_STOPPED, MasterRunner, WorkerRunner
 
 from .._exceptions import EXIT_CONFIG_ERROR, EXIT_RUN_ERROR, ConfigError, RunError
 from .._redact import RedactingFilter, Redactor
-
+from ..mock import MockProcess
 from ..protocol._steps import Identity
 from ..report import console_table, write_reports
 from ._plan import Plan, new_run_id, read_files, state_of
@@ -177,6 +178,10 @@ def on_test_stop(environment: Any, **_: Any) -> None:
 
 def _report(environment: Any) -> None:
     state = state_of(environment)
+    if getattr(environment.parsed_options, "csv_prefix", None):
+        # Locust's CSV writer runs every CSV_STATS_INTERVAL_SEC; let it write the final
+        # figures once more, so its CSV and our summary count the same requests.
+        gevent.sleep(locust_stats.CSV_STATS_INTERVAL_SEC + 0.1)
     assert state.plan is not None
     summary = build_summary(state, environment.runner.stats)
     path = write_reports(summary, state.plan.report_dir, state.plan.target.secrets())

@@ -15,12 +15,11 @@ OPTIONS: tuple[tuple[str, dict[str, Any]], ...] = (
 
 def add_arguments(parser: Any) -> None:
     """Listener of Locust's `init_command_line_parser`."""
-    group = parser.add_argument_group("authload")
     for flag, spec in OPTIONS:
         env_var = "AUTHLOAD_" + flag.removeprefix("--").replace("-", "_").upper()
         in_ui = flag in ("--scenario", "--env")  # what a person picks per run in the start form
-        group.add_argument(flag, type=str, env_var=env_var, include_in_web_ui=in_ui, **spec)
-    group.add_argument(
+        parser.add_argument(flag, type=str, env_var=env_var, include_in_web_ui=in_ui, **spec)
+    parser.add_argument(
         "--allow-auth-key",
         action="store_true",
         default=False,

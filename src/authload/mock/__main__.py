@@ -26,16 +26,22 @@ _WATCH_INTERVAL = 0.5
 _FORCED_EXIT_AFTER = 5.0
 
 
+def _parent_alive(parent_pid: int, direct: bool) -> bool:
+    if direct:  # reparenting is the surest sign, and it ignores an unreaped zombie
+        return os.getppid() == parent_pid
+    try:
+        os.kill(parent_pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def _watch_parent(parent_pid: int, stop: threading.Event) -> None:
+    direct = os.getppid() == parent_pid
     while not stop.wait(_WATCH_INTERVAL):
-        try:
-            os.kill(parent_pid, 0)
-            alive = os.getppid() == parent_pid or parent_pid == 1 or os.getppid() != 1
-        except ProcessLookupError:
-            alive = False
-        except PermissionError:
-            alive = True
-        if not alive:
+        if not _parent_alive(parent_pid, direct):
             stop.set()
             time.sleep(_FORCED_EXIT_AFTER)  # uvicorn had its chance to stop cleanly
             os._exit(0)

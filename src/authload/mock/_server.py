@@ -9,6 +9,7 @@ from __future__ import annotations
 import socket
 import threading
 from collections.abc import Callable
+from typing import Any
 
 import uvicorn
 
@@ -40,7 +41,9 @@ class _Server(uvicorn.Server):
 def bind_socket(host: str, port: int) -> socket.socket:
     """A listening-ready TCP socket on `host:port` (port 0 = any free port)."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY on accepted sockets only then
+    # (without it, Nagle + delayed ACK add ~40 ms to every reply).
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
     sock.set_inheritable(True)
@@ -67,7 +70,18 @@ def serve(
     the actual port when `port` is 0. Loopback by default; one worker,
     no access log, log level warning.
     """
-    app = create_mock_app(config)
+    serve_app(create_mock_app(config), host, port, on_ready, stop=stop)
+
+
+def serve_app(
+    app: Any,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    on_ready: Callable[[str], None] | None = None,
+    *,
+    stop: threading.Event | None = None,
+) -> None:
+    """Serve any ASGI app the way `serve` does (the benchmark's baseline uses this too)."""
     sock = bind_socket(host, port)
     url = base_url(sock)
     uv_config = uvicorn.Config(

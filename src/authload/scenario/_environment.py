@@ -14,7 +14,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
-from ..mock._config import MockConfig
+from ..mock import MockConfig
 
 
 class Environment(BaseModel):

@@ -28,7 +28,7 @@ def load_scenario(path: str | Path) -> Scenario:
     scenario = _validate(Scenario, data, smap)
     problems = scenario.problems()
     if problems:
-        raise _combine([smap.error(where, message) for where, message in problems])
+        raise _combined_error([smap.error(where, message) for where, message in problems])
     return scenario
 
 
@@ -60,7 +60,7 @@ def _validate(model: type[M], data: Any, smap: SourceMap) -> M:
     try:
         return model.model_validate(data)
     except ValidationError as error:
-        raise _combine([_error(item, data, smap) for item in error.errors()]) from None
+        raise _combined_error([_error(item, data, smap) for item in error.errors()]) from None
 
 
 def _error(item: Any, data: Any, smap: SourceMap) -> ConfigError:
@@ -71,7 +71,7 @@ def _error(item: Any, data: Any, smap: SourceMap) -> ConfigError:
     return smap.error(path, message)
 
 
-def _combine(errors: list[ConfigError]) -> ConfigError:
+def _combined_error(errors: list[ConfigError]) -> ConfigError:
     """One error whose first line is the first problem and whose next lines are the rest."""
     first, rest = errors[0], errors[1:]
     message = "\n".join([first.reason, *(str(error) for error in rest)])

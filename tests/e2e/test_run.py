@@ -1,0 +1,147 @@
+"""`authload run`, `authload validate` and `locust -f` as a user runs them."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from authload import MockConfig
+
+from .conftest import QUICK, ROOT, run_cli
+
+pytestmark = pytest.mark.e2e
+SECRETS = (MockConfig().rest_api_key, MockConfig().auth_key)
+
+
+def only_run(report_dir: Path) -> Path:
+    (run,) = [path for path in report_dir.iterdir() if path.is_dir()]
+    return run
+
+
+def assert_no_secrets(*texts: str) -> None:
+    for text in texts:
+        for secret in SECRETS:
+            assert secret not in text
+
+
+def test_run_passes_and_reports_every_step(quick_scenario: Path, tmp_path: Path) -> None:
+    reports = tmp_path / "reports"
+    result = run_cli("run", str(quick_scenario), "--report-dir", str(reports))
+    assert result.returncode == 0, result.stderr[-3000:]
+    run_dir = only_run(reports)
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert summary["verdict"] == "pass" and summary["status"] == "completed"
+    expected_steps = {"session_check", "login_auth_token", "logout", "create_user", "create_auth_token",
+                      "delete_user", "login_auth_key"}
+    assert set(summary["steps"]) == expected_steps
+    for name, figures in summary["steps"].items():
+        assert figures["requests"] > 0, name
+        assert figures["p50"] <= figures["p95"] <= figures["p99"] <= figures["max"]
+    assert set(summary["cycles"]) == {"returning", "signup", "dev"}
+    assert summary["total"]["requests"] == sum(f["requests"] for f in summary["steps"].values())
+    # Locust's own CSV counted the same requests and failures under the same names.
+    with (run_dir / "locust_stats.csv").open() as handle:
+        rows = {(row["Type"], row["Name"]): row for row in csv.DictReader(handle)}
+    for name, figures in summary["steps"].items():
+        assert int(rows[("step", name)]["Request Count"]) == figures["requests"]
+        assert int(rows[("step", name)]["Failure Count"]) == figures["failures"]
+    for name, figures in summary["cycles"].items():
+        assert int(rows[("cycle", name)]["Request Count"]) == figures["requests"]
+    assert (run_dir / "report.html").stat().st_size > 1000
+    assert (run_dir / "junit.xml").exists()
+    assert "login_auth_token" in result.stdout and "verdict: PASS" in result.stdout
+    assert_no_secrets(result.stdout, result.stderr, *(p.read_text() for p in run_dir.iterdir()))
+
+
+def test_impossible_threshold_exits_1(tmp_path: Path) -> None:
+    scenario = tmp_path / "strict.yaml"
+    scenario.write_text(QUICK.replace('"< 2s"', '"< 0.001ms"'))
+    result = run_cli("run", str(scenario), "--report-dir", str(tmp_path / "r"), "--run-time", "1s")
+    assert result.returncode == 1, result.stderr[-3000:]
+    summary = json.loads((only_run(tmp_path / "r") / "summary.json").read_text())
+    assert summary["verdict"] == "fail"
+    assert [t["passed"] for t in summary["thresholds"]] == [False, True]
+
+
+def test_broken_scenario_exits_2_naming_the_line(tmp_path: Path) -> None:
+    scenario = tmp_path / "broken.yaml"
+    scenario.write_text(QUICK.replace("[login_auth_key, logout]", "[login_auth_kee, logout]"))
+    result = run_cli("run", str(scenario), "--report-dir", str(tmp_path / "r"))
+    assert result.returncode == 2
+    assert f"{scenario}:13: flows.dev.steps[0]: unknown step 'login_auth_kee'" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    assert not (tmp_path / "r").exists()
+
+
+@pytest.mark.parametrize(
+    ("env_file", "environ", "message"),
+    [
+        ("backend: cometchat\napp_id: ${E2E_APP}\nrest_api_key: ${E2E_KEY}\n", {"E2E_APP": "a"},
+         "rest_api_key: environment variable E2E_KEY is not set"),
+        ("backend: cometchat\nproduction: true\napp_id: a\nrest_api_key: k\nauth_key: k2\n", {},
+         "logs in with the Auth Key"),
+        ("backend: cometchat\nregoin: us\n", {}, "regoin: unknown field 'regoin'"),
+    ],
+)
+def test_environment_errors_exit_2(quick_scenario: Path, tmp_path: Path, env_file: str,
+                                   environ: dict[str, str], message: str) -> None:
+    (tmp_path / "cfg").mkdir()
+    (tmp_path / "cfg" / "target.yaml").write_text("name: target\n" + env_file)
+    result = run_cli("run", str(quick_scenario), "--env", "target", "--config-dir", str(tmp_path / "cfg"), env=environ)
+    assert result.returncode == 2, result.stderr
+    assert message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_unreachable_backend_exits_3(quick_scenario: Path, tmp_path: Path) -> None:
+    (tmp_path / "cfg").mkdir()
+    (tmp_path / "cfg" / "down.yaml").write_text(
+        "name: down\nbackend: cometchat\napp_id: a\nrest_api_key: not-a-real-key\n"
+        "rest_base_url: http://127.0.0.1:9\ntimeout: 2\n"
+    )
+    result = run_cli("run", str(quick_scenario), "--env", "down", "--config-dir", str(tmp_path / "cfg"),
+                     "--report-dir", str(tmp_path / "r"))
+    assert result.returncode == 3, result.stderr[-3000:]
+    summary = json.loads((only_run(tmp_path / "r") / "summary.json").read_text())
+    assert summary["status"] == "error" and "TRANSPORT_CONNECT" in summary["error"]
+
+
+def test_locust_command_line_performs_the_same_run(quick_scenario: Path, tmp_path: Path) -> None:
+    command = [
+        sys.executable, "-m", "locust", "-f", "locustfiles/auth_flow.py", "--scenario", str(quick_scenario),
+        "--env", "mock", "--headless", "--report-dir", str(tmp_path / "r"), "--csv", str(tmp_path / "locust"),
+    ]
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=90)
+    assert result.returncode == 0, result.stderr[-3000:]
+    summary = json.loads((only_run(tmp_path / "r") / "summary.json").read_text())
+    assert summary["verdict"] == "pass"
+    assert all(figures["requests"] > 0 for figures in summary["steps"].values())
+    assert summary["duration_s"] < 10  # the scenario's own run_time (2s) applied
+
+
+def test_locust_parser_and_web_ui_list_authload_options() -> None:
+    """Locust 2.47 prints `--help` before it loads the locustfile, so ask its parser directly."""
+    code = (
+        "import json, locust.argument_parser as a, locustfiles.auth_flow; "
+        "print(json.dumps([a.get_parser().format_help(), sorted(a.ui_extra_args_dict([]))]))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    help_text, web_ui_args = json.loads(result.stdout)
+    for option in ("--scenario", "--env", "--config-dir", "--report-dir", "--run-id", "--allow-auth-key"):
+        assert option in help_text
+    assert {"scenario", "env", "allow_auth_key"} <= set(web_ui_args)
+
+
+def test_validate(tmp_path: Path) -> None:
+    ok = run_cli("validate", "scenarios/smoke.yaml", "config/mock.yaml", "config/production.yaml")
+    assert ok.returncode == 0, ok.stderr
+    assert "scenario 'smoke'" in ok.stdout and "environment 'production'" in ok.stdout
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\nflows: {}\n")
+    result = run_cli("validate", str(bad))
+    assert result.returncode == 2 and f"{bad}:2: flows:" in result.stderr
