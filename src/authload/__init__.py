@@ -25,7 +25,6 @@ from ._runner import RunResult, run, ui
 from .client import AdminClient, ChatSession, LoginListener
 from .mock import MockConfig, MockProcess, create_mock_app
 from .mock import serve as serve_mock
-
 from .scenario import Environment, Scenario, load_environment, load_scenario
 
 __all__ = [

@@ -46,7 +46,9 @@ def _add_config_options(parser: argparse.ArgumentParser) -> None:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="authload", description="Load-test the CometChat auth flow.")
     commands = parser.add_subparsers(dest="command", required=True)
-    run_parser = commands.add_parser("run", help="run a scenario headless and report (default: smoke on the mock)")
+    run_parser = commands.add_parser(
+        "run", help="run a scenario headless and report (default: smoke on the mock)"
+    )
     _add_config_options(run_parser)
     ui_parser = commands.add_parser("ui", help="open Locust's web UI for a scenario")
     _add_config_options(ui_parser)

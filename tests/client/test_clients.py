@@ -69,7 +69,9 @@ def test_sdk_like_session(mock_config: MockConfig, transport: SyncASGITransport)
 def test_deleted_token_fails_login(mock_config: MockConfig, transport: SyncASGITransport) -> None:
     failures: list[str] = []
     with admin(mock_config, transport) as rest, chat(mock_config, transport) as session:
-        session.add_login_listener("l", LoginListener(login_failure=lambda error: failures.append(error.code)))
+        session.add_login_listener(
+            "l", LoginListener(login_failure=lambda error: failures.append(error.code))
+        )
         rest.create_user("bob", "Bob")
         token = rest.create_auth_token("bob").token
         session.login(token)

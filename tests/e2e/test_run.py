@@ -36,8 +36,15 @@ def test_run_passes_and_reports_every_step(quick_scenario: Path, tmp_path: Path)
     run_dir = only_run(reports)
     summary = json.loads((run_dir / "summary.json").read_text())
     assert summary["verdict"] == "pass" and summary["status"] == "completed"
-    expected_steps = {"session_check", "login_auth_token", "logout", "create_user", "create_auth_token",
-                      "delete_user", "login_auth_key"}
+    expected_steps = {
+        "session_check",
+        "login_auth_token",
+        "logout",
+        "create_user",
+        "create_auth_token",
+        "delete_user",
+        "login_auth_key",
+    }
     assert set(summary["steps"]) == expected_steps
     for name, figures in summary["steps"].items():
         assert figures["requests"] > 0, name
@@ -81,18 +88,27 @@ def test_broken_scenario_exits_2_naming_the_line(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("env_file", "environ", "message"),
     [
-        ("backend: cometchat\napp_id: ${E2E_APP}\nrest_api_key: ${E2E_KEY}\n", {"E2E_APP": "a"},
-         "rest_api_key: environment variable E2E_KEY is not set"),
-        ("backend: cometchat\nproduction: true\napp_id: a\nrest_api_key: k\nauth_key: k2\n", {},
-         "logs in with the Auth Key"),
+        (
+            "backend: cometchat\napp_id: ${E2E_APP}\nrest_api_key: ${E2E_KEY}\n",
+            {"E2E_APP": "a"},
+            "rest_api_key: environment variable E2E_KEY is not set",
+        ),
+        (
+            "backend: cometchat\nproduction: true\napp_id: a\nrest_api_key: k\nauth_key: k2\n",
+            {},
+            "logs in with the Auth Key",
+        ),
         ("backend: cometchat\nregoin: us\n", {}, "regoin: unknown field 'regoin'"),
     ],
 )
-def test_environment_errors_exit_2(quick_scenario: Path, tmp_path: Path, env_file: str,
-                                   environ: dict[str, str], message: str) -> None:
+def test_environment_errors_exit_2(
+    quick_scenario: Path, tmp_path: Path, env_file: str, environ: dict[str, str], message: str
+) -> None:
     (tmp_path / "cfg").mkdir()
     (tmp_path / "cfg" / "target.yaml").write_text("name: target\n" + env_file)
-    result = run_cli("run", str(quick_scenario), "--env", "target", "--config-dir", str(tmp_path / "cfg"), env=environ)
+    result = run_cli(
+        "run", str(quick_scenario), "--env", "target", "--config-dir", str(tmp_path / "cfg"), env=environ
+    )
     assert result.returncode == 2, result.stderr
     assert message in result.stderr and "Traceback" not in result.stderr
 
@@ -103,8 +119,16 @@ def test_unreachable_backend_exits_3(quick_scenario: Path, tmp_path: Path) -> No
         "name: down\nbackend: cometchat\napp_id: a\nrest_api_key: not-a-real-key\n"
         "rest_base_url: http://127.0.0.1:9\ntimeout: 2\n"
     )
-    result = run_cli("run", str(quick_scenario), "--env", "down", "--config-dir", str(tmp_path / "cfg"),
-                     "--report-dir", str(tmp_path / "r"))
+    result = run_cli(
+        "run",
+        str(quick_scenario),
+        "--env",
+        "down",
+        "--config-dir",
+        str(tmp_path / "cfg"),
+        "--report-dir",
+        str(tmp_path / "r"),
+    )
     assert result.returncode == 3, result.stderr[-3000:]
     summary = json.loads((only_run(tmp_path / "r") / "summary.json").read_text())
     assert summary["status"] == "error" and "TRANSPORT_CONNECT" in summary["error"]
@@ -112,8 +136,20 @@ def test_unreachable_backend_exits_3(quick_scenario: Path, tmp_path: Path) -> No
 
 def test_locust_command_line_performs_the_same_run(quick_scenario: Path, tmp_path: Path) -> None:
     command = [
-        sys.executable, "-m", "locust", "-f", "locustfiles/auth_flow.py", "--scenario", str(quick_scenario),
-        "--env", "mock", "--headless", "--report-dir", str(tmp_path / "r"), "--csv", str(tmp_path / "locust"),
+        sys.executable,
+        "-m",
+        "locust",
+        "-f",
+        "locustfiles/auth_flow.py",
+        "--scenario",
+        str(quick_scenario),
+        "--env",
+        "mock",
+        "--headless",
+        "--report-dir",
+        str(tmp_path / "r"),
+        "--csv",
+        str(tmp_path / "locust"),
     ]
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=90)
     assert result.returncode == 0, result.stderr[-3000:]
@@ -129,7 +165,9 @@ def test_locust_parser_and_web_ui_list_authload_options() -> None:
         "import json, locust.argument_parser as a, locustfiles.auth_flow; "
         "print(json.dumps([a.get_parser().format_help(), sorted(a.ui_extra_args_dict([]))]))"
     )
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0, result.stderr
     help_text, web_ui_args = json.loads(result.stdout)
     for option in ("--scenario", "--env", "--config-dir", "--report-dir", "--run-id", "--allow-auth-key"):

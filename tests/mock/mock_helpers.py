@@ -19,7 +19,10 @@ def client(app: Any, base_url: str = BASE_URL) -> httpx.AsyncClient:
 
 def key(config: MockConfig, *, auth_key: bool = False) -> dict[str, str]:
     """Headers with the REST API key (or the Auth Key) and the app id."""
-    return {wire.H_APP_ID: config.app_id, wire.H_API_KEY: config.auth_key if auth_key else config.rest_api_key}
+    return {
+        wire.H_APP_ID: config.app_id,
+        wire.H_API_KEY: config.auth_key if auth_key else config.rest_api_key,
+    }
 
 
 def token(config: MockConfig, value: str) -> dict[str, str]:

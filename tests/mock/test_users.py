@@ -14,7 +14,9 @@ pytestmark = pytest.mark.anyio
 async def test_create_lowercases_uid_and_returns_the_user() -> None:
     config = MockConfig()
     async with client(create_mock_app(config)) as http:
-        reply = await http.post(rest(wire.USERS), json={"uid": "Super_Hero-6", "name": "Barry"}, headers=key(config))
+        reply = await http.post(
+            rest(wire.USERS), json={"uid": "Super_Hero-6", "name": "Barry"}, headers=key(config)
+        )
         assert reply.status_code == 200
         data = reply.json()["data"]
         assert data["uid"] == "super_hero-6"
@@ -81,9 +83,13 @@ async def test_malformed_json_and_non_object_bodies() -> None:
 async def test_unknown_role_and_known_role() -> None:
     config = MockConfig(roles=("default", "manager"))
     async with client(create_mock_app(config)) as http:
-        bad = await http.post(rest(wire.USERS), json={"uid": "r", "name": "n", "role": "boss"}, headers=key(config))
+        bad = await http.post(
+            rest(wire.USERS), json={"uid": "r", "name": "n", "role": "boss"}, headers=key(config)
+        )
         assert bad.status_code == 404 and code(bad) == wire.ERR_ROLE_NOT_FOUND
-        ok = await http.post(rest(wire.USERS), json={"uid": "r", "name": "n", "role": "manager"}, headers=key(config))
+        ok = await http.post(
+            rest(wire.USERS), json={"uid": "r", "name": "n", "role": "manager"}, headers=key(config)
+        )
         assert ok.json()["data"]["role"] == "manager"
 
 
@@ -91,7 +97,9 @@ async def test_unknown_role_and_known_role() -> None:
 async def test_duplicate_uid_status_is_configurable(status: int) -> None:
     config = MockConfig.model_validate({"statuses": {"err_uid_already_exists": status}})
     async with client(create_mock_app(config)) as http:
-        reply = await http.post(rest(wire.USERS), json={"uid": "COMETCHAT-UID-1", "name": "x"}, headers=key(config))
+        reply = await http.post(
+            rest(wire.USERS), json={"uid": "COMETCHAT-UID-1", "name": "x"}, headers=key(config)
+        )
         assert reply.status_code == status and code(reply) == wire.ERR_UID_ALREADY_EXISTS
         assert "cometchat-uid-1" in reply.json()["error"]["message"]
 
@@ -112,7 +120,9 @@ async def test_get_unknown_user() -> None:
     async with client(create_mock_app(config)) as http:
         reply = await http.get(rest(wire.USER, uid="ghost"), headers=key(config))
         assert reply.status_code == 404 and code(reply) == wire.ERR_UID_NOT_FOUND
-        assert reply.json()["error"]["message"] == wire.ERROR_MESSAGES[wire.ERR_UID_NOT_FOUND].format(uid="ghost")
+        assert reply.json()["error"]["message"] == wire.ERROR_MESSAGES[wire.ERR_UID_NOT_FOUND].format(
+            uid="ghost"
+        )
 
 
 async def test_list_paginates_and_filters() -> None:
@@ -122,7 +132,11 @@ async def test_list_paginates_and_filters() -> None:
         body = page.json()
         assert [u["uid"] for u in body["data"]] == ["cometchat-uid-5"]
         assert body["meta"]["pagination"] == {
-            "total": 5, "count": 1, "per_page": 2, "current_page": 3, "total_pages": 3,
+            "total": 5,
+            "count": 1,
+            "per_page": 2,
+            "current_page": 3,
+            "total_pages": 3,
         }
         found = await http.get(rest(wire.USERS), params={"searchKey": "nancy"}, headers=key(config))
         assert [u["uid"] for u in found.json()["data"]] == ["cometchat-uid-3"]
@@ -135,9 +149,16 @@ async def test_update_changes_fields_and_unsets() -> None:
     config = MockConfig()
     async with client(create_mock_app(config)) as http:
         path = rest(wire.USER, uid="cometchat-uid-2")
-        reply = await http.put(path, json={"name": "G", "link": "http://x", "unset": ["avatar"]}, headers=key(config))
+        reply = await http.put(
+            path, json={"name": "G", "link": "http://x", "unset": ["avatar"]}, headers=key(config)
+        )
         data = reply.json()["data"]
-        assert data["name"] == "G" and data["link"] == "http://x" and "avatar" not in data and "updatedAt" in data
+        assert (
+            data["name"] == "G"
+            and data["link"] == "http://x"
+            and "avatar" not in data
+            and "updatedAt" in data
+        )
         bad = await http.put(path, json={"unset": ["name"]}, headers=key(config))
         assert code(bad) == wire.ERR_BAD_REQUEST
         ghost = await http.put(rest(wire.USER, uid="ghost"), json={"name": "x"}, headers=key(config))
@@ -151,10 +172,13 @@ async def test_soft_delete_keeps_the_uid_taken(permanent: object) -> None:
         path = rest(wire.USER, uid="cometchat-uid-1")
         reply = await http.request("DELETE", path, json={"permanent": permanent}, headers=key(config))
         assert reply.json()["data"] == {
-            "success": True, "message": "User with cometchat-uid-1 has been deleted successfully.",
+            "success": True,
+            "message": "User with cometchat-uid-1 has been deleted successfully.",
         }
         assert code(await http.get(path, headers=key(config))) == wire.ERR_UID_NOT_FOUND
-        again = await http.post(rest(wire.USERS), json={"uid": "cometchat-uid-1", "name": "x"}, headers=key(config))
+        again = await http.post(
+            rest(wire.USERS), json={"uid": "cometchat-uid-1", "name": "x"}, headers=key(config)
+        )
         assert code(again) == wire.ERR_UID_ALREADY_EXISTS
         twice = await http.request("DELETE", path, json={"permanent": permanent}, headers=key(config))
         assert code(twice) == wire.ERR_UID_NOT_FOUND
@@ -168,9 +192,13 @@ async def test_permanent_delete_frees_the_uid(permanent: object) -> None:
         await http.request("DELETE", path, json={"permanent": False}, headers=key(config))
         gone = await http.request("DELETE", path, json={"permanent": permanent}, headers=key(config))
         assert gone.status_code == 200
-        again = await http.post(rest(wire.USERS), json={"uid": "cometchat-uid-1", "name": "x"}, headers=key(config))
+        again = await http.post(
+            rest(wire.USERS), json={"uid": "cometchat-uid-1", "name": "x"}, headers=key(config)
+        )
         assert again.status_code == 200
-        missing = await http.request("DELETE", rest(wire.USER, uid="nobody"), json={"permanent": True}, headers=key(config))
+        missing = await http.request(
+            "DELETE", rest(wire.USER, uid="nobody"), json={"permanent": True}, headers=key(config)
+        )
         assert code(missing) == wire.ERR_UID_NOT_FOUND
 
 
@@ -180,12 +208,19 @@ async def test_deactivate_and_reactivate() -> None:
         body = {"uidsToDeactivate": ["cometchat-uid-2", "ghost"]}
         off = await http.request("DELETE", rest(wire.USERS), json=body, headers=key(config))
         assert off.json()["data"] == {"deactivatedUids": ["cometchat-uid-2"]}
-        assert code(await http.get(rest(wire.USER, uid="cometchat-uid-2"), headers=key(config))) == wire.ERR_UID_NOT_FOUND
+        assert (
+            code(await http.get(rest(wire.USER, uid="cometchat-uid-2"), headers=key(config)))
+            == wire.ERR_UID_NOT_FOUND
+        )
         listed = await http.get(rest(wire.USERS), params={"onlyDeactivated": "true"}, headers=key(config))
         assert [u["uid"] for u in listed.json()["data"]] == ["cometchat-uid-2"]
         assert "deactivatedAt" in listed.json()["data"][0]
-        on = await http.put(rest(wire.USERS), json={"uidsToActivate": ["cometchat-uid-2"]}, headers=key(config))
+        on = await http.put(
+            rest(wire.USERS), json={"uidsToActivate": ["cometchat-uid-2"]}, headers=key(config)
+        )
         assert on.json()["data"] == {"nonDeactivatedUids": ["cometchat-uid-2"]}
-        assert (await http.get(rest(wire.USER, uid="cometchat-uid-2"), headers=key(config))).status_code == 200
+        assert (
+            await http.get(rest(wire.USER, uid="cometchat-uid-2"), headers=key(config))
+        ).status_code == 200
         empty = await http.put(rest(wire.USERS), json={}, headers=key(config))
         assert code(empty) == wire.ERR_BAD_REQUEST

@@ -206,7 +206,9 @@ function installRejectionRecorder() {
   process.on("unhandledRejection", (reason) => {
     let text;
     try {
-      text = reason && reason.code ? JSON.stringify(reason) : String((reason && reason.stack) || reason);
+      if (reason instanceof Error) text = String(reason.stack || reason);
+      else if (reason && typeof reason === "object") text = JSON.stringify(reason);
+      else text = String(reason);
     } catch {
       text = String(reason);
     }

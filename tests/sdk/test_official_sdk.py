@@ -27,12 +27,15 @@ from typing import Any
 import httpx
 import pytest
 
+from authload.mock import MockConfig, MockProcess
+
 pytestmark = pytest.mark.sdk
 
 SDK_DIR = Path(__file__).resolve().parent
 DRIVER = SDK_DIR / "conformance.js"
 NPM_TIMEOUT_S = 180.0
 DRIVER_TIMEOUT_S = 40.0
+MIN_NODE_MAJOR = 18  # global fetch
 NETWORK_ERRORS = re.compile(
     r"ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENETUNREACH|EHOSTUNREACH|"
     r"network|socket hang up|getaddrinfo|proxy",
@@ -106,6 +109,7 @@ class DriverRun:
     stats: dict[str, Any] = field(default_factory=dict)
     stdout: str = ""
     stderr: str = ""
+    leaked_key: bool = False
 
     def tail(self) -> str:
         return f"exit={self.returncode}\nstderr:\n{self.stderr[-2000:]}\nstdout:\n{self.stdout[-2000:]}"
@@ -160,11 +164,19 @@ def _npm_install(npm: str) -> None:
     pytest.fail(f"`npm ci` failed in {SDK_DIR} (exit {done.returncode}):\n{output[-1500:]}")
 
 
+def _check_node_version(node_path: str) -> None:
+    version = subprocess.run([node_path, "--version"], capture_output=True, text=True, timeout=10).stdout
+    match = re.match(r"v(\d+)\.", version.strip())
+    if match is None or int(match.group(1)) < MIN_NODE_MAJOR:
+        pytest.skip(f"node/npm not found: need node >= {MIN_NODE_MAJOR}, `node --version` says {version!r}")
+
+
 @pytest.fixture(scope="module")
 def node() -> str:
     """Path to `node`, with the SDK installed in tests/sdk/node_modules (once, cached)."""
     node_path = _tool("node")
     npm = _tool("npm")
+    _check_node_version(node_path)
     with _install_lock():
         if not _install_is_current():
             _npm_install(npm)
@@ -177,10 +189,8 @@ def node() -> str:
 
 
 @pytest.fixture(scope="module")
-def mock_server() -> Iterator[tuple[str, Any]]:
+def mock_server() -> Iterator[tuple[str, MockConfig]]:
     """A real mock on 127.0.0.1, port 0: yields (base_url, config)."""
-    from authload.mock import MockConfig, MockProcess
-
     config = MockConfig()
     with MockProcess(config, host="127.0.0.1", port=0) as process:
         yield str(process.base_url).rstrip("/"), config
@@ -200,7 +210,7 @@ def _parse_output(run: DriverRun) -> None:
             run.done = item
 
 
-def _run_driver(node_path: str, base_url: str, config: Any) -> DriverRun:
+def _run_driver(node_path: str, base_url: str, config: MockConfig) -> DriverRun:
     env = dict(os.environ)
     env.update(AUTHLOAD_AUTH_KEY=config.auth_key, AUTHLOAD_REST_API_KEY=config.rest_api_key)
     command = [node_path, str(DRIVER), "--base-url", base_url, "--app-id", config.app_id]
@@ -225,12 +235,11 @@ def _run_driver(node_path: str, base_url: str, config: Any) -> DriverRun:
 
 
 @pytest.fixture(scope="module")
-def sdk_run(node: str, mock_server: tuple[str, Any]) -> DriverRun:
+def sdk_run(node: str, mock_server: tuple[str, MockConfig]) -> DriverRun:
     """One run of conformance.js against the mock, and the mock's stats afterwards."""
     base_url, config = mock_server
     run = _run_driver(node, base_url, config)
-    for secret in (config.auth_key, config.rest_api_key):
-        assert secret not in run.stdout + run.stderr, "conformance.js printed an API key"
+    run.leaked_key = any(key in run.stdout + run.stderr for key in (config.auth_key, config.rest_api_key))
     run.stats = httpx.get(f"{base_url}/_mock/stats", timeout=5.0).json()
     return run
 
@@ -243,6 +252,7 @@ def test_driver_finished(sdk_run: DriverRun) -> None:
     assert sdk_run.returncode in (0, 1), f"conformance.js crashed or timed out:\n{sdk_run.tail()}"
     extra = set(sdk_run.checks) - set(CHECKS)
     assert not extra, f"conformance.js printed checks this test does not know: {sorted(extra)}"
+    assert not sdk_run.leaked_key, "conformance.js printed the Auth Key or the REST API key"
 
 
 @pytest.mark.parametrize("check", CHECKS)
@@ -277,6 +287,8 @@ SDK_ROUTES: tuple[tuple[str, str, int], ...] = (
     ("tokens.create", "POST /v3.0/users/{uid}/auth_tokens", 1),  # + the REST mint in rest_mint_token
     ("user_sessions.create", "POST /v3.0/user_sessions", 0),
     ("analytics.ping", "POST /v1/ping", 0),
+    ("settings.get", "GET /v3.0/settings", 0),  # 0: PUT /me embeds `settings` (ref §4.5)
+    ("me.get", "GET /v3.0/me", 0),  # 0: only after an analytics ERR_NO_AUTH (ref §4.8)
 )
 
 

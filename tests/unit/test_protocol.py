@@ -68,7 +68,9 @@ def test_path_parameters_are_quoted() -> None:
 
 
 def test_error_envelope_becomes_api_error_without_the_message_in_str() -> None:
-    body = p.wire.error_body(p.wire.AUTH_ERR_AUTH_TOKEN_NOT_FOUND, "The auth token secret_tok does not exist.")
+    body = p.wire.error_body(
+        p.wire.AUTH_ERR_AUTH_TOKEN_NOT_FOUND, "The auth token secret_tok does not exist."
+    )
     with pytest.raises(ApiError) as caught:
         drive(p.logout(APP, "secret_tok"), reply(401, body, **{"Retry-After": "3"}))
     error = caught.value

@@ -13,7 +13,9 @@ TARGETS = {"login_auth_token", "returning", "total"}
 
 
 def figures(requests: int = 100, failures: int = 0, p95: float = 120.0) -> Figures:
-    return Figures(requests, failures, 50.0, 100.0, p95, 150.0, 200.0, 10.0, {"ERR_X": failures} if failures else {})
+    return Figures(
+        requests, failures, 50.0, 100.0, p95, 150.0, 200.0, 10.0, {"ERR_X": failures} if failures else {}
+    )
 
 
 def summary(verdict_rules: dict[str, str], step: Figures, status: str = "completed") -> RunSummary:
@@ -21,9 +23,18 @@ def summary(verdict_rules: dict[str, str], step: Figures, status: str = "complet
     steps = {"login_auth_token": step}
     cycles = {"returning": step}
     return RunSummary(
-        run_id="20261128T000000Z-abcd", scenario="t", scenario_file="s.yaml", environment="mock",
-        backend="mock", started_at="2026-11-28T00:00:00Z", duration_s=10.0, steps=steps, cycles=cycles,
-        total=step, verdicts=evaluate(rules, steps, cycles, step), status=status,
+        run_id="20261128T000000Z-abcd",
+        scenario="t",
+        scenario_file="s.yaml",
+        environment="mock",
+        backend="mock",
+        started_at="2026-11-28T00:00:00Z",
+        duration_s=10.0,
+        steps=steps,
+        cycles=cycles,
+        total=step,
+        verdicts=evaluate(rules, steps, cycles, step),
+        status=status,
     )
 
 
@@ -54,13 +65,20 @@ def test_console_table_has_every_entry_and_verdict() -> None:
 
 def test_written_files_and_junit(tmp_path: Path) -> None:
     result = summary({"login_auth_token.p95": "< 100ms", "total.error_rate": "< 1%"}, figures())
-    result.error = "leaked key 0123456789abcdef0123456789abcdef01234567 and token u1_1630306819c3027ce530b2367f3c97b4106f0cb8"
+    result.error = (
+        "leaked key 0123456789abcdef0123456789abcdef01234567 "
+        "and token u1_1630306819c3027ce530b2367f3c97b4106f0cb8"
+    )
     path = write_reports(result, tmp_path / "run", secrets=["supersecretvalue"])
     data = json.loads(path.read_text())
     assert data["verdict"] == "fail" and data["exit_code"] == 1
     assert data["steps"]["login_auth_token"]["p95"] == 120.0
     assert data["thresholds"][0] == {
-        "threshold": "login_auth_token.p95", "rule": "< 100ms", "measured": 120.0, "unit": "ms", "passed": False
+        "threshold": "login_auth_token.p95",
+        "rule": "< 100ms",
+        "measured": 120.0,
+        "unit": "ms",
+        "passed": False,
     }
     suite = ET.parse(tmp_path / "run" / "junit.xml").getroot()
     assert (suite.get("tests"), suite.get("failures")) == ("2", "1")

@@ -50,7 +50,12 @@ def test_good_scenario(tmp_path: Path) -> None:
     assert scenario.load.run_time == 90.0
     assert scenario.flows["returning"].steps[2].pause == (1.0, 3.0)
     assert scenario.step_names() == {
-        "session_check", "login_auth_token", "logout", "create_user", "create_auth_token", "delete_user"
+        "session_check",
+        "login_auth_token",
+        "logout",
+        "create_user",
+        "create_auth_token",
+        "delete_user",
     }
     rules = {rule.key: rule for rule in scenario.parsed_thresholds()}
     assert rules["login_auth_token.p95"].limit == 250 and rules["total.error_rate"].limit == 0.01
@@ -60,7 +65,12 @@ def test_good_scenario(tmp_path: Path) -> None:
     ("old", "new", "line", "expected"),
     [
         ("weight: 3", "weight: 3\n    colour: red", 7, "flows.returning.colour: unknown field 'colour'"),
-        ("steps: [session_check,", "steps: [sesion_check,", 7, "flows.returning.steps[0]: unknown step 'sesion_check'"),
+        (
+            "steps: [session_check,",
+            "steps: [sesion_check,",
+            7,
+            "flows.returning.steps[0]: unknown step 'sesion_check'",
+        ),
         ("users: 2", "users: -5", 3, "load.users: Input should be greater than or equal to 1"),
         ("users: 2", "users: many", 3, "load.users: Input should be a valid integer"),
         ("weight: 3", "weight: 0", None, "flow weights sum to zero"),

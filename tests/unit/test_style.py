@@ -12,7 +12,17 @@ import authload
 from authload._config import config_fields
 
 SRC = Path(authload.__file__).parent
-PROTOCOL_ALLOWED = {"__future__", "dataclasses", "typing", "enum", "json", "re", "base64", "urllib.parse", "collections.abc"}
+PROTOCOL_ALLOWED = {
+    "__future__",
+    "dataclasses",
+    "typing",
+    "enum",
+    "json",
+    "re",
+    "base64",
+    "urllib.parse",
+    "collections.abc",
+}
 
 
 def imports(path: Path) -> set[str]:
@@ -57,7 +67,11 @@ def test_module_sizes() -> None:
 
 
 def test_public_api_is_sorted_and_documented() -> None:
-    names = [name for name in dir(authload) if not name.startswith("_") and name[0].isupper() or name in authload.__all__]
+    names = [
+        name
+        for name in dir(authload)
+        if not name.startswith("_") and name[0].isupper() or name in authload.__all__
+    ]
     assert authload.__all__ == sorted(authload.__all__)
     for name in authload.__all__:
         value = getattr(authload, name)
@@ -77,7 +91,11 @@ def test_cli_options_are_the_config_fields() -> None:
 def test_every_raise_uses_the_taxonomy() -> None:
     from authload import _exceptions
 
-    allowed = {name for name in dir(_exceptions) if name[0].isupper()} | {"TypeError", "ValueError", "SystemExit"}
+    allowed = {name for name in dir(_exceptions) if name[0].isupper()} | {
+        "TypeError",
+        "ValueError",
+        "SystemExit",
+    }
     for path in SRC.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call):

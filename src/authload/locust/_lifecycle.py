@@ -139,12 +139,18 @@ def on_test_start(environment: Any, **_: Any) -> None:
 
 def _send_plans(runner: MasterRunner, plan: Plan, identities: list[Identity]) -> None:
     """Each worker gets a disjoint share of the identities, before its spawn message."""
-    workers = sorted(runner.clients.ready + runner.clients.running + runner.clients.spawning, key=lambda w: w.id)
+    workers = sorted(
+        runner.clients.ready + runner.clients.running + runner.clients.spawning, key=lambda w: w.id
+    )
     for index, worker in enumerate(workers):
         share = identities[index :: len(workers)] or identities  # fewer identities than workers: share
         runner.send_message(
             PLAN_MESSAGE,
-            {"plan": plan.to_message(), "worker_index": index, "identities": [[i.uid, i.token] for i in share]},
+            {
+                "plan": plan.to_message(),
+                "worker_index": index,
+                "identities": [[i.uid, i.token] for i in share],
+            },
             client_id=worker.id,
         )
 

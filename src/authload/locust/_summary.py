@@ -42,7 +42,9 @@ def build_summary(state: RunState, stats: Any = None) -> RunSummary:
     step_names = sorted({name for kind, name in series if kind == STEP}, key=order.index)
     steps = {name: _figures(series[(STEP, name)], seconds) for name in step_names}
     cycles = {
-        name: _figures(series[(CYCLE, name)], seconds) for name in plan.scenario.flows if (CYCLE, name) in series
+        name: _figures(series[(CYCLE, name)], seconds)
+        for name in plan.scenario.flows
+        if (CYCLE, name) in series
     }
     total = _figures(_total([series[(STEP, name)] for name in step_names]), seconds)
     status = ERROR if state.fatal else (INTERRUPTED if state.interrupted else COMPLETED)

@@ -81,9 +81,21 @@ class AuthFlowUser(User):
                 failure = error
             elapsed_ms = (time.perf_counter() - started) * 1000
             total_ms += elapsed_ms
-            fire(request_type=STEP, name=step.name, response_time=elapsed_ms, response_length=0,
-                 exception=failure, context={"flow": name})
+            fire(
+                request_type=STEP,
+                name=step.name,
+                response_time=elapsed_ms,
+                response_length=0,
+                exception=failure,
+                context={"flow": name},
+            )
             if failure is not None:
                 break
-        fire(request_type=CYCLE, name=name, response_time=total_ms, response_length=0,
-             exception=failure, context={"flow": name})
+        fire(
+            request_type=CYCLE,
+            name=name,
+            response_time=total_ms,
+            response_length=0,
+            exception=failure,
+            context={"flow": name},
+        )

@@ -36,35 +36,34 @@ class AppCheck:
 
     def __init__(self, state: MockState) -> None:
         self._state = state
-        self._hosts: dict[bytes, str | None] = {}  # Host header -> app named there, or None
+        self._hosts: dict[bytes, tuple[str | None, str]] = {}  # Host header -> (app, region)
 
-    def _host_app(self, host: bytes) -> str | None:
-        if host in self._hosts:
-            return self._hosts[host]
-        found = wire.HOST_PATTERN.match(host.decode("latin-1").lower())
-        config = self._state.config
-        app: str | None = None
-        if found is not None:
-            same = found["app_id"] == config.app_id.lower() and found["region"] == config.region
-            app = config.app_id if same else found["app_id"]
-        if len(self._hosts) < _HOST_CACHE_MAX:
-            self._hosts[host] = app
-        return app
+    def _host_app(self, host: bytes) -> tuple[str | None, str]:
+        """`(app named by the host or None, its region)`."""
+        cached = self._hosts.get(host)
+        if cached is None:
+            found = wire.HOST_PATTERN.match(host.decode("latin-1").lower())
+            cached = (found["app_id"], found["region"]) if found is not None else (None, "")
+            if len(self._hosts) < _HOST_CACHE_MAX:
+                self._hosts[host] = cached
+        return cached
 
     def check(self, headers: Mapping[bytes, bytes], client: tuple[str, int] | None) -> None:
         """Raise the app error, if any."""
         state = self._state
-        app_id = state.config.app_id
-        named = self._host_app(headers.get(_HOST, b""))
-        if named is None:
-            header = headers.get(_APP_ID)
-            named = header.decode("latin-1") if header is not None else None
-        if named == app_id:
+        config = state.config
+        named, region = self._host_app(headers.get(_HOST, b""))
+        if named is not None:
+            if named == config.app_id.lower() and region == config.region:
+                return
+            raise state.error(wire.AUTH_ERR_INVALID_APPID, appId=named, region=region)
+        header = headers.get(_APP_ID)
+        if header is not None and header.decode("latin-1") == config.app_id:
             return
-        if named:
-            raise state.error(wire.AUTH_ERR_INVALID_APPID, appId=named, region=state.config.region)
+        if header:
+            raise state.error(wire.AUTH_ERR_INVALID_APPID, appId=header.decode("latin-1"), region=config.region)
         loopback = client is not None and client[0].startswith(_LOOPBACK)
-        if not (state.config.accept_missing_app_id and loopback):
+        if not (config.accept_missing_app_id and loopback):
             raise state.error(wire.AUTH_ERR_EMPTY_APPID)
 
 

@@ -82,7 +82,9 @@ def get_user(app: App, api_key: str, uid: str) -> Flow[User]:
 def delete_user(app: App, api_key: str, uid: str, *, permanent: bool = True) -> Flow[None]:
     """REST `DELETE /v3/users/{uid}`; permanent by default, so a rerun can reuse the uid."""
     body = _json({"permanent": permanent})
-    response = yield Request("DELETE", "rest", w.rest_path(w.USER, uid=uid), app.headers(apiKey=api_key), body)
+    response = yield Request(
+        "DELETE", "rest", w.rest_path(w.USER, uid=uid), app.headers(apiKey=api_key), body
+    )
     read_data(response)
 
 

@@ -96,8 +96,7 @@ ERROR_MESSAGES: Final = {
         "The UID {uid} does not exist, please make sure you have created a user with UID {uid}."
     ),
     ERR_UID_ALREADY_EXISTS: (
-        "The uid {uid} already exists. Please use another uid or try after permanently "
-        "deleting the user."
+        "The uid {uid} already exists. Please use another uid or try after permanently deleting the user."
     ),
     AUTH_ERR_APIKEY_NOT_FOUND: "The key {apikey} does not exist. Please use correct apiKey.",
     AUTH_ERR_NO_ACCESS: (
@@ -135,6 +134,7 @@ def data_body(data: Any, meta: dict[str, Any] | None = None) -> dict[str, Any]:
 def encode_json(value: Any) -> bytes:
     """Compact JSON, as both sides send it."""
     return json.dumps(value, separators=(",", ":")).encode()
+
 
 # --- added for the mock backend (constants only) ----------------------------------
 

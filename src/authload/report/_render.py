@@ -12,7 +12,15 @@ _COLUMNS = ("Type", "Name", "Reqs", "Fails", "Err%", "p50", "p90", "p95", "p99",
 
 def _row(kind: str, name: str, f: Figures) -> list[str]:
     latencies = [f"{value:.1f}" for value in (f.p50, f.p90, f.p95, f.p99, f.max)]
-    return [kind, name, str(f.requests), str(f.failures), f"{f.error_rate * 100:.2f}", *latencies, f"{f.rps:.1f}"]
+    return [
+        kind,
+        name,
+        str(f.requests),
+        str(f.failures),
+        f"{f.error_rate * 100:.2f}",
+        *latencies,
+        f"{f.rps:.1f}",
+    ]
 
 
 def _rows(summary: RunSummary) -> list[list[str]]:
@@ -27,7 +35,10 @@ def console_table(summary: RunSummary) -> str:
     rows = [list(_COLUMNS), *_rows(summary)]
     widths = [max(len(row[i]) for row in rows) for i in range(len(_COLUMNS))]
     lines = [
-        "  ".join(cell.ljust(w) if i < 2 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths, strict=True)))
+        "  ".join(
+            cell.ljust(w) if i < 2 else cell.rjust(w)
+            for i, (cell, w) in enumerate(zip(row, widths, strict=True))
+        )
         for row in rows
     ]
     lines.insert(1, "-" * len(lines[0]))
@@ -38,7 +49,9 @@ def console_table(summary: RunSummary) -> str:
         lines.append("errors by code: " + ", ".join(f"{code} x{n}" for code, n in sorted(errors.items())))
     if summary.error:
         lines.append(f"run error: {summary.error}")
-    verdict = "PASS" if summary.passed else ("FAIL" if summary.status == "completed" else summary.status.upper())
+    verdict = (
+        "PASS" if summary.passed else ("FAIL" if summary.status == "completed" else summary.status.upper())
+    )
     lines.append(f"verdict: {verdict} (exit code {summary.exit_code}); run {summary.run_id}")
     return "\n".join(lines)
 
@@ -57,14 +70,18 @@ def junit_xml(summary: RunSummary) -> str:
     suite = ET.Element("testsuite", name=f"authload.{summary.scenario}", timestamp=summary.started_at)
     failures = errors = 0
     for verdict in summary.verdicts:
-        case = ET.SubElement(suite, "testcase", classname=f"authload.{summary.scenario}", name=verdict.threshold.key)
+        case = ET.SubElement(
+            suite, "testcase", classname=f"authload.{summary.scenario}", name=verdict.threshold.key
+        )
         if not verdict.passed:
             failures += 1
             ET.SubElement(case, "failure", message=verdict.describe()).text = verdict.describe()
     if summary.status != "completed":
         errors += 1
         case = ET.SubElement(suite, "testcase", classname=f"authload.{summary.scenario}", name="run")
-        ET.SubElement(case, "error", message=summary.error or summary.status).text = summary.error or summary.status
+        ET.SubElement(case, "error", message=summary.error or summary.status).text = (
+            summary.error or summary.status
+        )
     suite.set("tests", str(len(summary.verdicts) + errors))
     suite.set("failures", str(failures))
     suite.set("errors", str(errors))

@@ -84,7 +84,9 @@ def _parse_step(value: Any) -> Step:
     raise ValueError("a step is a step name or {pause: DURATION[-DURATION]}")
 
 
-StepField = Annotated[Step, BeforeValidator(lambda value: value if isinstance(value, Step) else _parse_step(value))]
+StepField = Annotated[
+    Step, BeforeValidator(lambda value: value if isinstance(value, Step) else _parse_step(value))
+]
 
 
 class Flow(_Strict):
@@ -109,7 +111,9 @@ class Scenario(_Strict):
     def _flow_names(cls, flows: dict[str, Flow]) -> dict[str, Flow]:
         for name in flows:
             if not _NAME.match(name) or name in STEPS or name in (PAUSE, TOTAL):
-                raise ValueError(f"flow name {name!r} must be lowercase a-z0-9_ and not a step name or 'total'")
+                raise ValueError(
+                    f"flow name {name!r} must be lowercase a-z0-9_ and not a step name or 'total'"
+                )
         if sum(flow.weight for flow in flows.values()) <= 0:
             raise ValueError("flow weights sum to zero; give at least one flow a positive weight")
         return flows
@@ -164,5 +168,8 @@ def _token_problem(flow: Flow, identities: Identities) -> str | None:
         elif step.name == "login_auth_token" and not has_token:
             if created:
                 return "login_auth_token after create_user needs create_auth_token first"
-            return "login_auth_token needs a token: add create_auth_token first or set identities.tokens: pre_minted"
+            return (
+                "login_auth_token needs a token: add create_auth_token first "
+                "or set identities.tokens: pre_minted"
+            )
     return None

@@ -49,7 +49,9 @@ def parse_threshold(key: str, rule: object, targets: set[str]) -> Threshold:
         raise ValueError(f"threshold key {key!r} must be TARGET.METRIC, e.g. login_auth_token.p95")
     if target not in targets:
         known = ", ".join(sorted(targets))
-        raise ValueError(f"unknown threshold target {target!r}: not a step or flow of this scenario ({known})")
+        raise ValueError(
+            f"unknown threshold target {target!r}: not a step or flow of this scenario ({known})"
+        )
     if metric not in METRICS:
         raise ValueError(f"unknown metric {metric!r}; expected one of {', '.join(METRICS)}")
     match = _RULE.match(str(rule)) if isinstance(rule, str | int | float) else None

@@ -40,7 +40,9 @@ class SourceMap:
     def error(self, path: Path_, message: str) -> ConfigError:
         """A `ConfigError` at `path`, named as `a.b[2].c`."""
         where = dotted(path)
-        return ConfigError(f"{where}: {message}" if where else message, source=self.source, line=self.line(path))
+        return ConfigError(
+            f"{where}: {message}" if where else message, source=self.source, line=self.line(path)
+        )
 
 
 def dotted(path: Path_) -> str:
@@ -51,7 +53,9 @@ def dotted(path: Path_) -> str:
     return text
 
 
-def load_yaml(path: Path, *, substitute: bool = False, environ: Mapping[str, str] | None = None) -> tuple[Any, SourceMap]:
+def load_yaml(
+    path: Path, *, substitute: bool = False, environ: Mapping[str, str] | None = None
+) -> tuple[Any, SourceMap]:
     """Parse one YAML file into plain data plus its `SourceMap`."""
     source = str(path)
     try:
@@ -102,7 +106,9 @@ def _substitute(data: Any, path: Path_, smap: SourceMap, environ: Mapping[str, s
         if default is not None:
             return default
         raise MissingSecretError(
-            f"{dotted(path)}: environment variable {name} is not set", source=smap.source, line=smap.line(path)
+            f"{dotted(path)}: environment variable {name} is not set",
+            source=smap.source,
+            line=smap.line(path),
         )
 
     return _VAR.sub(replace, data)

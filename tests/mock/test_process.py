@@ -1,0 +1,57 @@
+"""`MockProcess` and `python -m authload.mock`: start, ready line, health, stop, failures."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import urllib.request
+
+import pytest
+
+from authload._exceptions import RunError
+from authload.mock import MockConfig, MockProcess
+
+_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def _get(url: str) -> dict[str, object]:
+    with _OPENER.open(url, timeout=5) as reply:
+        result: dict[str, object] = json.loads(reply.read())
+        return result
+
+
+def test_start_serves_the_given_config_and_stop_ends_it() -> None:
+    config = MockConfig.model_validate({"app_id": "proc-app", "faults": [{"kind": "latency", "ms": 1}]})
+    with MockProcess(config) as mock:
+        assert mock.base_url.startswith("http://127.0.0.1:")
+        assert _get(mock.base_url + "/_mock/health")["app_id"] == "proc-app"
+        shown = _get(mock.base_url + "/_mock/config")
+        assert shown["faults"] == [config.faults[0].model_dump(mode="json")]
+        process = mock._process
+        assert process is not None
+    assert process.poll() is not None
+    assert mock.pid is None
+    mock.stop()  # twice is fine
+
+
+def test_a_child_that_cannot_start_is_a_run_error_with_its_stderr() -> None:
+    mock = MockProcess(host="203.0.113.1", startup_timeout=10)  # not an address of this host
+    with pytest.raises(RunError, match="exited with") as caught:
+        mock.start()
+    assert "Cannot assign requested address" in str(caught.value) or "Errno" in str(caught.value)
+
+
+def test_cli_prints_one_ready_line_and_rejects_bad_config() -> None:
+    command = [sys.executable, "-m", "authload.mock", "--port", "0", "--config-json", '{"region": "EU!"}']
+    bad = subprocess.run(command, capture_output=True, text=True, timeout=30)
+    assert bad.returncode == 2 and "region" in bad.stderr and bad.stdout == ""
+    with subprocess.Popen(command[:5], stdout=subprocess.PIPE, text=True) as child:
+        try:
+            assert child.stdout is not None
+            ready = json.loads(child.stdout.readline())
+            assert set(ready) == {"base_url", "app_id", "region", "pid"} and ready["pid"] == child.pid
+            assert _get(ready["base_url"] + "/_mock/health")["status"] == "ok"
+        finally:
+            child.terminate()
+        assert child.wait(10) == 0
