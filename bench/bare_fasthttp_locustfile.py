@@ -20,8 +20,12 @@ class BareLoginLogout(FastHttpUser):
 
     def on_start(self) -> None:
         token = _TOKENS[next(_next) % len(_TOKENS)]
-        self.headers = {"appId": _APP, "authToken": token, "Content-Type": "application/json",
-                        "Accept": "application/json"}
+        self.headers = {
+            "appId": _APP,
+            "authToken": token,
+            "Content-Type": "application/json",
+            "Accept": "application/json",
+        }
 
     @task
     def cycle(self) -> None:

@@ -33,12 +33,16 @@ FULL_ACCESS_ONLY = [
 ALL_REST = AUTH_KEY_ALLOWED + FULL_ACCESS_ONLY
 
 
-async def _call(http: httpx.AsyncClient, method: str, path: str, body: object, headers: dict[str, str]) -> httpx.Response:
+async def _call(
+    http: httpx.AsyncClient, method: str, path: str, body: object, headers: dict[str, str]
+) -> httpx.Response:
     return await http.request(method, path, json=body, headers=headers)
 
 
 @pytest.mark.parametrize(("method", "path", "body"), AUTH_KEY_ALLOWED)
-async def test_auth_key_may_create_users_update_users_and_create_tokens(method: str, path: str, body: object) -> None:
+async def test_auth_key_may_create_users_update_users_and_create_tokens(
+    method: str, path: str, body: object
+) -> None:
     config = MockConfig()
     async with client(create_mock_app(config)) as http:
         reply = await _call(http, method, path, body, key(config, auth_key=True))
@@ -60,11 +64,13 @@ async def test_missing_and_unknown_keys(method: str, path: str, body: object) ->
     async with client(create_mock_app(config)) as http:
         empty = await _call(http, method, path, body, {wire.H_APP_ID: config.app_id})
         assert empty.status_code == 401 and code(empty) == wire.AUTH_ERR_EMPTY_APIKEY
-        unknown = await _call(http, method, path, body, {wire.H_APP_ID: config.app_id, wire.H_API_KEY: "f" * 40})
-        assert unknown.status_code == 401 and code(unknown) == wire.AUTH_ERR_APIKEY_NOT_FOUND
-        assert unknown.json()["error"]["message"] == wire.ERROR_MESSAGES[wire.AUTH_ERR_APIKEY_NOT_FOUND].format(
-            apikey="f" * 40
+        unknown = await _call(
+            http, method, path, body, {wire.H_APP_ID: config.app_id, wire.H_API_KEY: "f" * 40}
         )
+        assert unknown.status_code == 401 and code(unknown) == wire.AUTH_ERR_APIKEY_NOT_FOUND
+        assert unknown.json()["error"]["message"] == wire.ERROR_MESSAGES[
+            wire.AUTH_ERR_APIKEY_NOT_FOUND
+        ].format(apikey="f" * 40)
 
 
 async def test_unknown_key_status_is_configurable_and_header_names_are_case_insensitive() -> None:
@@ -72,7 +78,9 @@ async def test_unknown_key_status_is_configurable_and_header_names_are_case_inse
     async with client(create_mock_app(config)) as http:
         reply = await http.get(rest(wire.USERS), headers={"APIKEY": "nope", "APPID": config.app_id})
         assert reply.status_code == 404 and code(reply) == wire.AUTH_ERR_APIKEY_NOT_FOUND
-        lower = await http.get(rest(wire.USERS), headers={"apikey": config.rest_api_key, "appid": config.app_id})
+        lower = await http.get(
+            rest(wire.USERS), headers={"apikey": config.rest_api_key, "appid": config.app_id}
+        )
         assert lower.status_code == 200
 
 
@@ -99,15 +107,21 @@ async def test_app_from_the_header_and_missing_app() -> None:
     config = MockConfig()
     app = create_mock_app(config)
     async with client(app) as http:
-        wrong = await http.get(rest(wire.USERS), headers={wire.H_APP_ID: "nope", wire.H_API_KEY: config.rest_api_key})
+        wrong = await http.get(
+            rest(wire.USERS), headers={wire.H_APP_ID: "nope", wire.H_API_KEY: config.rest_api_key}
+        )
         assert wrong.status_code == 401 and code(wrong) == wire.AUTH_ERR_INVALID_APPID
         bare = await http.get(rest(wire.USERS), headers={wire.H_API_KEY: config.rest_api_key})
         assert bare.status_code == 200  # loopback, no app named: accepted as the configured app
-    remote = httpx.AsyncClient(transport=httpx.ASGITransport(app=app, client=("10.0.0.9", 5)), base_url="http://x")
+    remote = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app, client=("10.0.0.9", 5)), base_url="http://x"
+    )
     async with remote as http:
         bare = await http.get(rest(wire.USERS), headers={wire.H_API_KEY: config.rest_api_key})
         assert bare.status_code == 401 and code(bare) == wire.AUTH_ERR_EMPTY_APPID
-    strict = MockConfig.model_validate({"accept_missing_app_id": False, "statuses": {"auth_err_empty_appid": 400}})
+    strict = MockConfig.model_validate(
+        {"accept_missing_app_id": False, "statuses": {"auth_err_empty_appid": 400}}
+    )
     async with client(create_mock_app(strict)) as http:
         bare = await http.get(rest(wire.USERS), headers={wire.H_API_KEY: strict.rest_api_key})
         assert bare.status_code == 400 and code(bare) == wire.AUTH_ERR_EMPTY_APPID

@@ -19,11 +19,20 @@ async def test_login_echoes_the_token_and_points_settings_back_at_the_mock() -> 
         reply = await http.put(me(), json=SDK_BODY, headers=token(config, value))
         assert reply.status_code == 200
         data = reply.json()["data"]
-        assert data["uid"] == "cometchat-uid-1" and data["name"] == "Andrew Joseph" and data["status"] == "online"
+        assert (
+            data["uid"] == "cometchat-uid-1"
+            and data["name"] == "Andrew Joseph"
+            and data["status"] == "online"
+        )
         assert data[wire.F_AUTH_TOKEN] == value
         assert data["jwt"].count(".") == 2
         settings = data["settings"]
-        assert settings["ADMIN_API_HOST"] == settings["CLIENT_API_HOST"] == settings["ANALYTICS_HOST"] == "127.0.0.1:8765"
+        assert (
+            settings["ADMIN_API_HOST"]
+            == settings["CLIENT_API_HOST"]
+            == settings["ANALYTICS_HOST"]
+            == "127.0.0.1:8765"
+        )
         assert (settings["CHAT_HOST"], settings["CHAT_WSS_PORT"]) == ("127.0.0.1", 8765)
         assert settings["CHAT_API_VERSION"] == wire.CLIENT_VERSION and settings["ANALYTICS_VERSION"] == "v1"
         assert settings["APP_VERSION"] == 4 and settings["settingsHash"]
@@ -108,7 +117,9 @@ async def test_user_sessions_echo_the_session_id_without_a_token() -> None:
     config = MockConfig()
     async with client(create_mock_app(config)) as http:
         path = wire.client_path(wire.USER_SESSIONS)
-        reply = await http.post(path, json={"sessionId": "abc", "data": {}}, headers={wire.H_APP_ID: config.app_id})
+        reply = await http.post(
+            path, json={"sessionId": "abc", "data": {}}, headers={wire.H_APP_ID: config.app_id}
+        )
         assert reply.json() == {"data": {"sessionId": "abc"}}
         bad = await http.post(path, json={}, headers={wire.H_APP_ID: config.app_id})
         assert code(bad) == wire.ERR_BAD_REQUEST
@@ -125,7 +136,12 @@ async def test_analytics_ping() -> None:
 async def test_unknown_paths_and_methods_are_api_not_found() -> None:
     config = MockConfig()
     async with client(create_mock_app(config)) as http:
-        for method, path in (("GET", "/v2/users"), ("PATCH", me()), ("POST", rest(wire.USER, uid="a")), ("GET", "/")):
+        for method, path in (
+            ("GET", "/v2/users"),
+            ("PATCH", me()),
+            ("POST", rest(wire.USER, uid="a")),
+            ("GET", "/"),
+        ):
             reply = await http.request(method, path, headers=key(config))
             assert reply.status_code == 404 and code(reply) == wire.ERR_API_NOT_FOUND
         slash = await http.get(rest(wire.USERS) + "/", headers=key(config))

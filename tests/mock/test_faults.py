@@ -23,7 +23,9 @@ def faulty(*faults: dict[str, Any], seed: int = 7) -> MockConfig:
 
 
 async def test_error_fault_with_probability_matches_the_counters() -> None:
-    config = faulty({"kind": "error", "route": "users.get", "probability": 0.3, "status": 503, "code": "ERR_X"})
+    config = faulty(
+        {"kind": "error", "route": "users.get", "probability": 0.3, "status": 503, "code": "ERR_X"}
+    )
     async with client(create_mock_app(config)) as http:
         statuses = []
         for _ in range(200):
@@ -95,7 +97,14 @@ async def test_reset_in_process_raises_and_is_counted(after_handler: bool) -> No
 async def test_latency_is_applied_and_counted_per_rule() -> None:
     config = faulty(
         {"kind": "latency", "route": "users.list", "ms": 20},
-        {"kind": "latency", "method": "get", "path": "/v3/users", "distribution": "uniform", "low_ms": 1, "high_ms": 2},
+        {
+            "kind": "latency",
+            "method": "get",
+            "path": "/v3/users",
+            "distribution": "uniform",
+            "low_ms": 1,
+            "high_ms": 2,
+        },
     )
     async with client(create_mock_app(config)) as http:
         start = time.perf_counter()

@@ -39,7 +39,7 @@ def test_a_child_that_cannot_start_is_a_run_error_with_its_stderr() -> None:
     mock = MockProcess(host="203.0.113.1", startup_timeout=10)  # not an address of this host
     with pytest.raises(RunError, match="exited with") as caught:
         mock.start()
-    assert "Cannot assign requested address" in str(caught.value) or "Errno" in str(caught.value)
+    assert "cannot listen on 203.0.113.1:0" in str(caught.value) and "Traceback" not in str(caught.value)
 
 
 def test_cli_prints_one_ready_line_and_rejects_bad_config() -> None:
@@ -54,4 +54,4 @@ def test_cli_prints_one_ready_line_and_rejects_bad_config() -> None:
             assert _get(ready["base_url"] + "/_mock/health")["status"] == "ok"
         finally:
             child.terminate()
-        assert child.wait(10) == 0
+        assert child.wait(10) in (0, -15)  # uvicorn re-raises SIGTERM after its graceful shutdown

@@ -71,7 +71,10 @@ async def test_refused_requests_do_not_count_and_are_in_stats() -> None:
             await http.get(rest(wire.USERS), headers=key(config))
         route = (await http.get("/_mock/stats")).json()["routes"]["users.list"]
         assert route == {
-            "requests": 3, "status": {"200": 1, "429": 2}, "codes": {wire.ERR_TOO_MANY_REQUESTS: 2}, "faults": {},
+            "requests": 3,
+            "status": {"200": 1, "429": 2},
+            "codes": {wire.ERR_TOO_MANY_REQUESTS: 2},
+            "faults": {},
         }
 
 

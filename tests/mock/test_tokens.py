@@ -50,7 +50,9 @@ async def test_force_mints_new_and_reuse_mode_returns_the_newest() -> None:
     reuse = MockConfig(reuse_token_without_force=True)
     async with client(create_mock_app(reuse)) as http:
         first = await mint(http, reuse)
-        unforced = await http.post(rest(wire.AUTH_TOKENS, uid=UID), json={"force": "false"}, headers=key(reuse))
+        unforced = await http.post(
+            rest(wire.AUTH_TOKENS, uid=UID), json={"force": "false"}, headers=key(reuse)
+        )
         assert unforced.json()["data"][wire.F_AUTH_TOKEN] == first
         assert await mint(http, reuse) != first
 
@@ -89,7 +91,10 @@ async def test_flush_invalidates_every_token_at_once() -> None:
         flushed = await http.delete(rest(wire.AUTH_TOKENS, uid=UID), headers=key(config))
         assert flushed.json()["data"]["message"] == f"Cleared Auth Tokens successfully for uid {UID}."
         for value in tokens:
-            assert code(await http.put(me(), json={}, headers=token(config, value))) == wire.AUTH_ERR_AUTH_TOKEN_NOT_FOUND
+            assert (
+                code(await http.put(me(), json={}, headers=token(config, value)))
+                == wire.AUTH_ERR_AUTH_TOKEN_NOT_FOUND
+            )
         assert (await http.get(rest(wire.AUTH_TOKENS, uid=UID), headers=key(config))).json()["data"] == []
 
 
@@ -97,7 +102,10 @@ async def test_only_the_newest_tokens_are_kept() -> None:
     config = MockConfig(tokens_kept_per_user=3)
     async with client(create_mock_app(config)) as http:
         tokens = [await mint(http, config) for _ in range(4)]
-        assert code(await http.put(me(), json={}, headers=token(config, tokens[0]))) == wire.AUTH_ERR_AUTH_TOKEN_NOT_FOUND
+        assert (
+            code(await http.put(me(), json={}, headers=token(config, tokens[0])))
+            == wire.AUTH_ERR_AUTH_TOKEN_NOT_FOUND
+        )
         for value in tokens[1:]:
             assert (await http.put(me(), json={}, headers=token(config, value))).status_code == 200
         listed = (await http.get(rest(wire.AUTH_TOKENS, uid=UID), headers=key(config))).json()["data"]

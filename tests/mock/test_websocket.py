@@ -17,14 +17,24 @@ from authload.protocol import wire
 
 def _login(http: TestClient, config: MockConfig) -> dict[str, str]:
     path = wire.rest_path(wire.AUTH_TOKENS, uid="cometchat-uid-1")
-    value = http.post(path, json={}, headers={wire.H_APP_ID: config.app_id, wire.H_API_KEY: config.rest_api_key}).json()["data"][wire.F_AUTH_TOKEN]
-    data = http.put(wire.client_path(wire.ME), json={}, headers={wire.H_APP_ID: config.app_id, wire.H_AUTH_TOKEN: value}).json()["data"]
+    value = http.post(
+        path, json={}, headers={wire.H_APP_ID: config.app_id, wire.H_API_KEY: config.rest_api_key}
+    ).json()["data"][wire.F_AUTH_TOKEN]
+    data = http.put(
+        wire.client_path(wire.ME), json={}, headers={wire.H_APP_ID: config.app_id, wire.H_AUTH_TOKEN: value}
+    ).json()["data"]
     return {"token": value, "jwt": data["jwt"]}
 
 
 def _auth(jwt: str) -> str:
     return json.dumps(
-        {"appId": "authload-mock", "deviceId": "d1", "type": "auth", "sender": "cometchat-uid-1", "body": {"auth": jwt}}
+        {
+            "appId": "authload-mock",
+            "deviceId": "d1",
+            "type": "auth",
+            "sender": "cometchat-uid-1",
+            "body": {"auth": jwt},
+        }
     )
 
 

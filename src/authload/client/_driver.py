@@ -34,4 +34,4 @@ def send(client: httpx.Client, base_urls: Mapping[Host, str], request: Request) 
         raise TransportError(f"connect failed: {type(error).__name__}", cause="connect") from None
     except httpx.TransportError as error:
         raise TransportError(f"connection broken: {type(error).__name__}", cause="reset") from None
-    return Response(reply.status_code, {k.lower(): v for k, v in reply.headers.items()}, reply.content)
+    return Response(reply.status_code, reply.headers, reply.content)  # httpx.Headers: case-insensitive

@@ -56,12 +56,11 @@ class FastDriver:
         self._last.exception = None
         url = self._base_urls[request.host] + request.path
         body: Any = request.body  # geventhttpclient sends bytes as they are; Locust annotates str | dict
-        reply = self.session.request(request.method, url, data=body, headers=dict(request.headers))
+        reply = self.session.request(request.method, url, data=body, headers=request.headers)
         status = reply.status_code
         if not status or self._last.exception is not None and _is_transport(self._last.exception):
             raise _transport_error(getattr(reply, "error", None) or self._last.exception)
-        headers = {k.lower(): v for k, v in reply.headers.items()} if reply.headers else {}
-        return Response(status, headers, reply.content or b"")
+        return Response(status, reply.headers or {}, reply.content or b"")  # case-insensitive already
 
 
 def _is_transport(error: BaseException) -> bool:

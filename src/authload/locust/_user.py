@@ -48,6 +48,7 @@ class AuthFlowUser(User):
         self.flow_names = [name for name, flow in flows.items() if flow.weight > 0]
         self.flow_weights = [flows[name].weight for name in self.flow_names]
         self.flows = flows
+        self.contexts = {name: {"flow": name} for name in flows}  # one dict per flow, not per event
 
     def on_stop(self) -> None:
         driver = getattr(self, "driver", None)
@@ -56,7 +57,8 @@ class AuthFlowUser(User):
 
     @task
     def cycle(self) -> None:
-        name = random.choices(self.flow_names, self.flow_weights)[0]
+        names = self.flow_names
+        name = names[0] if len(names) == 1 else random.choices(names, self.flow_weights)[0]
         flow = self.flows[name]
         needs_pool = flow.steps[0].name != "create_user"
         identity, owned = self.run_state.take_identity() if needs_pool else (None, False)
@@ -69,6 +71,7 @@ class AuthFlowUser(User):
     def _run_cycle(self, name: str, flow: Flow, identity: Identity | None) -> None:
         self.virtual_user.begin_cycle(identity)
         fire = self.environment.events.request.fire
+        context = self.contexts[name]
         total_ms, failure = 0.0, None
         for step in flow.steps:
             if step.name == PAUSE and step.pause is not None:
@@ -87,7 +90,7 @@ class AuthFlowUser(User):
                 response_time=elapsed_ms,
                 response_length=0,
                 exception=failure,
-                context={"flow": name},
+                context=context,
             )
             if failure is not None:
                 break
@@ -97,5 +100,5 @@ class AuthFlowUser(User):
             response_time=total_ms,
             response_length=0,
             exception=failure,
-            context={"flow": name},
+            context=context,
         )

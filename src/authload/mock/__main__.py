@@ -69,7 +69,11 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout.write(json.dumps(line) + "\n")
         sys.stdout.flush()
 
-    serve(config, args.host, args.port, ready, stop=stop)
+    try:
+        serve(config, args.host, args.port, ready, stop=stop)
+    except OSError as error:  # typically: cannot bind host:port
+        print(f"authload.mock: cannot listen on {args.host}:{args.port}: {error}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -61,7 +61,9 @@ class AppCheck:
         if header is not None and header.decode("latin-1") == config.app_id:
             return
         if header:
-            raise state.error(wire.AUTH_ERR_INVALID_APPID, appId=header.decode("latin-1"), region=config.region)
+            raise state.error(
+                wire.AUTH_ERR_INVALID_APPID, appId=header.decode("latin-1"), region=config.region
+            )
         loopback = client is not None and client[0].startswith(_LOOPBACK)
         if not (config.accept_missing_app_id and loopback):
             raise state.error(wire.AUTH_ERR_EMPTY_APPID)

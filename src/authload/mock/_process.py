@@ -97,6 +97,11 @@ class MockProcess:
         try:
             return str(json.loads(line)["base_url"])
         except (ValueError, KeyError, TypeError):
+            if ready and not line:  # EOF: the child is exiting; let it be reaped
+                try:
+                    process.wait(2.0)
+                except subprocess.TimeoutExpired:
+                    pass
             status = process.poll()
             why = f"exited with {status}" if status is not None else "sent no ready line in time"
             raise RunError(f"the mock backend {why}; its stderr ends with:\n{self._stderr_tail()}") from None

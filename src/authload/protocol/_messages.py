@@ -25,7 +25,8 @@ class Request:
 
 @dataclass(frozen=True, slots=True)
 class Response:
-    """What a driver read back. Header names are lower-cased by the driver."""
+    """What a driver read back. `headers` must answer lower-case names (any case-insensitive
+    mapping does: httpx's and geventhttpclient's both are, so drivers pass them as they are)."""
 
     status: int
     headers: Mapping[str, str]
@@ -64,13 +65,18 @@ class Session:
     settings: Mapping[str, Any] = field(default_factory=dict, repr=False)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class App:
     """The app every request names, and the headers every request carries."""
 
     app_id: str
     sdk: str = "authload@0.1"
+    common_headers: Mapping[str, str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Built once: every request of a load run starts from these.
+        object.__setattr__(self, "common_headers", {**JSON_HEADERS, H_APP_ID: self.app_id, "sdk": self.sdk})
 
     def headers(self, **credentials: str) -> dict[str, str]:
         """Common headers plus one credential header, e.g. `headers(apiKey=...)`."""
-        return {**JSON_HEADERS, H_APP_ID: self.app_id, "sdk": self.sdk, **credentials}
+        return {**self.common_headers, **credentials}
