@@ -7,7 +7,7 @@ not reach Locust's statistics: authload reports whole steps and cycles instead.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from locust.contrib.fasthttp import FastHttpSession
 
@@ -55,12 +55,15 @@ class FastDriver:
     def _send(self, request: Request) -> Response:
         self._last.exception = None
         url = self._base_urls[request.host] + request.path
-        body: Any = request.body  # geventhttpclient sends bytes as they are; Locust annotates str | dict
-        reply = self.session.request(request.method, url, data=body, headers=request.headers)
+        # Locust annotates str | dict; geventhttpclient sends bytes as they are and copies the headers.
+        body: Any = request.body
+        headers: Any = request.headers
+        reply = self.session.request(request.method, url, data=body, headers=headers)
         status = reply.status_code
         if not status or self._last.exception is not None and _is_transport(self._last.exception):
             raise _transport_error(getattr(reply, "error", None) or self._last.exception)
-        return Response(status, reply.headers or {}, reply.content or b"")  # case-insensitive already
+        # geventhttpclient's Headers is a case-insensitive mapping already: no copy.
+        return Response(status, cast(Mapping[str, str], reply.headers or {}), reply.content or b"")
 
 
 def _is_transport(error: BaseException) -> bool:

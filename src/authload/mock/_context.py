@@ -51,7 +51,7 @@ class MockState:
     limiter: RateLimiter | None
     faults: FaultInjector
     statuses: dict[str, int] = field(default_factory=dict)
-    settings_cache: dict[str, bytes] = field(default_factory=dict)  # Host header -> settings JSON
+    settings_cache: dict[bytes, bytes] = field(default_factory=dict)  # Host header -> settings JSON
 
     @classmethod
     def build(cls, config: MockConfig, clock: Callable[[], float]) -> MockState:

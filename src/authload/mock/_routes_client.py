@@ -42,15 +42,15 @@ def settings(host: str, app_id: str, region: str, received_at: int) -> dict[str,
 
 
 def _settings_json(call: Call) -> bytes:
-    host = call.header("host") or "127.0.0.1"
-    config = call.state.config
+    raw_host = call.headers.get(b"host", b"")
     cache = call.state.settings_cache
-    cached = cache.get(host)
+    cached = cache.get(raw_host)
     if cached is None:
-        value = settings(host, config.app_id, config.region, call.state.store.now())
-        cached = wire.encode_json(value)
+        config = call.state.config
+        host = raw_host.decode("latin-1") or "127.0.0.1"
+        cached = wire.encode_json(settings(host, config.app_id, config.region, call.state.store.now()))
         if len(cache) < _SETTINGS_CACHE_MAX:
-            cache[host] = cached
+            cache[raw_host] = cached
     return cached
 
 
