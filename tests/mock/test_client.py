@@ -147,3 +147,18 @@ async def test_unknown_paths_and_methods_are_api_not_found() -> None:
         slash = await http.get(rest(wire.USERS) + "/", headers=key(config))
         assert slash.status_code == 200
         assert (await stats(http))["routes"]["unknown"]["codes"] == {wire.ERR_API_NOT_FOUND: 4}
+
+
+async def test_a_failing_handler_is_a_counted_500_envelope() -> None:
+    from authload.mock._context import Call, Route
+    from authload.mock._http import HttpPipeline
+
+    def boom(call: Call) -> bytes:
+        raise RuntimeError("bug")
+
+    app = create_mock_app(MockConfig())
+    pipeline = HttpPipeline(app.mock, (Route("boom", "GET", "/boom", "standard", "none", boom),))
+    async with client(pipeline) as http:
+        reply = await http.get("/v3/boom")
+        assert reply.status_code == 500 and code(reply) == wire.ERR_OPERATION_FAILED
+    assert app.mock.counters.routes["boom"].codes == {wire.ERR_OPERATION_FAILED: 1}

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+import time
 import urllib.request
 
 import pytest
@@ -55,3 +57,25 @@ def test_cli_prints_one_ready_line_and_rejects_bad_config() -> None:
         finally:
             child.terminate()
         assert child.wait(10) in (0, -15)  # uvicorn re-raises SIGTERM after its graceful shutdown
+
+
+def test_an_orphaned_mock_exits_when_its_parent_dies() -> None:
+    launcher = (
+        "import sys; from authload.mock import MockProcess; m = MockProcess(); m.start(); "
+        "print(m.pid, flush=True); sys.stdin.read()"
+    )
+    with subprocess.Popen(
+        [sys.executable, "-c", launcher], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+    ) as parent:
+        assert parent.stdout is not None
+        child = int(parent.stdout.readline())
+        parent.kill()  # no chance to stop the mock itself
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            os.kill(child, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)
+    os.kill(child, 9)
+    raise AssertionError("the orphaned mock kept running")

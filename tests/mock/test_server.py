@@ -23,7 +23,7 @@ CONFIG = MockConfig.model_validate(
     {
         "faults": [
             {"kind": "reset", "route": "users.get", "path": "*/reset-me"},
-            {"kind": "slow_body", "route": "users.list", "chunk_bytes": 64, "chunk_delay_ms": 40},
+            {"kind": "slow_body", "route": "users.list", "chunk_bytes": 200, "chunk_delay_ms": 40},
         ]
     }
 )
@@ -89,7 +89,7 @@ def test_slow_body_sends_headers_then_trickles(http: httpx.Client) -> None:
         headers_after = time.perf_counter() - start
         body = reply.read()
     total = time.perf_counter() - start
-    chunks = -(-len(body) // 64)
+    chunks = -(-len(body) // 200)
     assert reply.status_code == 200 and len(json.loads(body)["data"]) == 5
     assert headers_after < 0.04 and total >= (chunks - 1) * 0.04 * 0.9
     assert _stats(http)["routes"]["users.list"]["faults"] == {"slow_body": 1}

@@ -124,10 +124,10 @@ def on_test_start(environment: Any, **_: Any) -> None:
         outcome = provision(plan.scenario.identities, plan.target)
         state.provisioned = outcome.created
         identities = sorted(outcome.identities, key=lambda identity: identity.uid)
-        log.info("authload: provisioned %d identities (%d new)", len(identities), len(outcome.created))
+        log.info("provisioned %d identities (%d new)", len(identities), len(outcome.created))
         if outcome.errors:
             codes = ", ".join(f"{code} x{n}" for code, n in outcome.errors.most_common())
-            log.error("authload: provisioning failed for some identities: %s", codes)
+            log.error("provisioning failed for some identities: %s", codes)
             if not identities:
                 _fail(environment, f"could not provision any identity ({codes})")
                 return
@@ -158,7 +158,7 @@ def _send_plans(runner: MasterRunner, plan: Plan, identities: list[Identity]) ->
 def _fail(environment: Any, reason: str) -> None:
     state = state_of(environment)
     state.fatal = reason
-    log.error("authload: %s", reason)
+    log.error("%s", reason)
     environment.process_exit_code = EXIT_RUN_ERROR
     gevent.spawn_later(0, environment.runner.quit)
 
@@ -179,7 +179,7 @@ def on_test_stop(environment: Any, **_: Any) -> None:
     if uids:
         errors = delete_users(uids, plan.target, plan.scenario.identities.concurrency)
         if errors:
-            log.warning("authload: cleanup left users behind: %s", dict(errors))
+            log.warning("cleanup left users behind: %s", dict(errors))
 
 
 def _report(environment: Any) -> None:

@@ -1,0 +1,117 @@
+"""Which transport should provision users? Measured, not assumed.
+
+Creates N users (POST /v3/users) against one mock on loopback, with 32
+requests in flight, through: authload's provisioning path (FastHttpSession /
+geventhttpclient under a gevent pool, what `test_start` uses), httpx.AsyncClient,
+and aiohttp when it is installed. Each transport runs in its own process
+(gevent patches the interpreter), pinned to core 0 with the mock on core 1
+when `taskset` exists. Prints users created per second and the ratio to
+authload's path.
+
+    python3 bench/bench_provisioning.py [--users 2000] [--concurrency 32]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import time
+
+from authload import MockConfig, MockProcess
+
+GEVENT = """
+import json, sys, time
+from authload.locust._provision import provision
+from authload.scenario import Identities, Target
+target = Target(**json.loads(sys.argv[1]))
+spec = Identities(count=int(sys.argv[2]), uid_prefix=sys.argv[3], tokens="in_flow", concurrency=int(sys.argv[4]))
+started = time.perf_counter()
+outcome = provision(spec, target)
+assert not outcome.errors, outcome.errors
+print(len(outcome.identities) / (time.perf_counter() - started))
+"""
+
+HTTPX = """
+import asyncio, json, sys, time
+import httpx
+from authload import protocol as p
+target = json.loads(sys.argv[1]); count, prefix, limit = int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
+app = p.App(target["app_id"])
+async def main():
+    gate = asyncio.Semaphore(limit)
+    async with httpx.AsyncClient(base_url=target["rest_base_url"], limits=httpx.Limits(max_connections=limit)) as client:
+        async def one(i):
+            request = next(p.create_user(app, target["rest_api_key"], f"{prefix}{i}", "Bench"))
+            async with gate:
+                reply = await client.request(request.method, request.path, headers=request.headers, content=request.body)
+            assert reply.status_code == 200, reply.text
+        started = time.perf_counter()
+        await asyncio.gather(*(one(i) for i in range(count)))
+        return count / (time.perf_counter() - started)
+print(asyncio.run(main()))
+"""
+
+AIOHTTP = """
+import asyncio, json, sys, time
+import aiohttp
+from authload import protocol as p
+target = json.loads(sys.argv[1]); count, prefix, limit = int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
+app = p.App(target["app_id"])
+async def main():
+    gate = asyncio.Semaphore(limit)
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=limit)) as session:
+        async def one(i):
+            request = next(p.create_user(app, target["rest_api_key"], f"{prefix}{i}", "Bench"))
+            async with gate:
+                async with session.request(request.method, target["rest_base_url"] + request.path,
+                                           headers=dict(request.headers), data=request.body) as reply:
+                    await reply.read()
+                    assert reply.status == 200
+        started = time.perf_counter()
+        await asyncio.gather(*(one(i) for i in range(count)))
+        return count / (time.perf_counter() - started)
+print(asyncio.run(main()))
+"""
+
+
+def measure(code: str, target: dict[str, object], users: int, prefix: str, concurrency: int) -> float:
+    command = [sys.executable, "-c", code, json.dumps(target), str(users), prefix, str(concurrency)]
+    if shutil.which("taskset"):
+        command = ["taskset", "-c", "0", *command]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    if result.returncode != 0:
+        raise SystemExit(result.stderr[-2000:])
+    return float(result.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, default=2000)
+    parser.add_argument("--concurrency", type=int, default=32)
+    options = parser.parse_args()
+    transports = {"authload (gevent + FastHttpSession)": GEVENT, "httpx.AsyncClient": HTTPX}
+    try:
+        import aiohttp  # noqa: F401
+
+        transports["aiohttp"] = AIOHTTP
+    except ImportError:
+        pass
+    config = MockConfig()
+    rates: dict[str, float] = {}
+    with MockProcess(config) as mock:
+        if shutil.which("taskset") and mock.pid:
+            subprocess.run(["taskset", "-p", "-c", "1", str(mock.pid)], check=False, capture_output=True)
+        target = {"app_id": config.app_id, "rest_base_url": mock.base_url, "client_base_url": mock.base_url,
+                  "rest_api_key": config.rest_api_key, "auth_key": config.auth_key}
+        for index, (name, code) in enumerate(transports.items()):
+            rates[name] = measure(code, target, options.users, f"prov{index}-{int(time.time())}-", options.concurrency)
+    base = next(iter(rates.values()))
+    for name, rate in rates.items():
+        print(f"{name:38s} {rate:8.0f} users/s   ratio {rate / base:.2f}")
+
+
+if __name__ == "__main__":
+    main()
