@@ -24,6 +24,7 @@ import os
 import resource
 import selectors
 import socket
+import statistics
 import subprocess
 import sys
 import time
@@ -204,8 +205,8 @@ def _measure(label: str, run: Callable[[], tuple[float, float]], server_pid: int
 def main() -> None:
     """Run the three measurements and print the figures."""
     parser = argparse.ArgumentParser(description="mock vs baseline vs Locust FastHttpSession")
-    parser.add_argument("--duration", type=float, default=5.0, help="seconds per measurement")
-    parser.add_argument("--rounds", type=int, default=2, help="alternating baseline/mock rounds")
+    parser.add_argument("--duration", type=float, default=3.0, help="seconds per measurement")
+    parser.add_argument("--rounds", type=int, default=5, help="alternating baseline/mock rounds")
     parser.add_argument("--connections", type=int, default=32, help="raw generator connections")
     parser.add_argument("--users", type=int, default=64, help="FastHttpSession greenlets")
     args = parser.parse_args()
@@ -239,8 +240,12 @@ def main() -> None:
     trivial.terminate()
     trivial.wait()
     best_base, best_mock = max(baseline), max(mocked)
+    # Adjacent pairs share the machine's state; their median ratio resists noise best.
+    paired = statistics.median(m / b for b, m in zip(baseline, mocked, strict=True))
     print(f"  (3) Locust FastHttpSession  {result['rate']:>9,.0f} req/s   generator cpu {result['cpu']:4.0%}")
-    print(f"ratio mock/baseline (best of {args.rounds}): {best_mock / best_base:.2f}  (goal >= 0.70)")
+    best = best_mock / best_base
+    print(f"ratio mock/baseline: median of {args.rounds} paired rounds {paired:.2f}, best-of {best:.2f}")
+    print("  (goal >= 0.70; other work on the machine shows as server cpu < 100%)")
     print(f"mock capacity / one FastHttpSession process: {best_mock / result['rate']:.1f}x")
 
 

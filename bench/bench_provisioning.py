@@ -104,10 +104,17 @@ def main() -> None:
     with MockProcess(config) as mock:
         if shutil.which("taskset") and mock.pid:
             subprocess.run(["taskset", "-p", "-c", "1", str(mock.pid)], check=False, capture_output=True)
-        target = {"app_id": config.app_id, "rest_base_url": mock.base_url, "client_base_url": mock.base_url,
-                  "rest_api_key": config.rest_api_key, "auth_key": config.auth_key}
+        target = {
+            "app_id": config.app_id,
+            "rest_base_url": mock.base_url,
+            "client_base_url": mock.base_url,
+            "rest_api_key": config.rest_api_key,
+            "auth_key": config.auth_key,
+        }
         for index, (name, code) in enumerate(transports.items()):
-            rates[name] = measure(code, target, options.users, f"prov{index}-{int(time.time())}-", options.concurrency)
+            rates[name] = measure(
+                code, target, options.users, f"prov{index}-{int(time.time())}-", options.concurrency
+            )
     base = next(iter(rates.values()))
     for name, rate in rates.items():
         print(f"{name:38s} {rate:8.0f} users/s   ratio {rate / base:.2f}")

@@ -111,7 +111,9 @@ def _run_child(command: list[str]) -> int:
     child = subprocess.Popen(command, stdin=subprocess.DEVNULL, start_new_session=True)
 
     def forward(signum: int, frame: FrameType | None) -> None:
-        child.send_signal(signum)
+        child.send_signal(
+            signal.SIGTERM
+        )  # Locust shuts down cleanly on SIGTERM; SIGINT lands in a random greenlet
 
     previous = {signum: signal.signal(signum, forward) for signum in (signal.SIGINT, signal.SIGTERM)}
     try:

@@ -2,6 +2,10 @@
 
 The session is built with its own request hook, so single HTTP requests do
 not reach Locust's statistics: authload reports whole steps and cycles instead.
+
+geventhttpclient, like browsers, sends an idempotent request (GET, PUT, DELETE)
+once more when a reused connection closes without an answer; such a retried
+reset shows as latency, not as a failure. POSTs are never retried.
 """
 
 from __future__ import annotations
@@ -76,8 +80,8 @@ def _transport_error(error: BaseException | None) -> TransportError:
     text = f"{name}: {error}".lower()
     if "timeout" in text or "timed out" in text:
         cause = "timeout"
-    elif "refused" in text or "connect" in name.lower() and "reset" not in text:
+    elif "refused" in text or "unreachable" in text or "resolve" in text or "name or service" in text:
         cause = "connect"
-    else:
+    else:  # closed, reset, broken pipe, garbage where a status line should be
         cause = "reset"
     return TransportError(f"{cause}: {name}", cause=cause)

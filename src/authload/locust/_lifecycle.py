@@ -20,6 +20,7 @@ from typing import Any
 
 import gevent
 from locust import stats as locust_stats
+from locust.html import get_html_report
 from locust.runners import STATE_INIT, STATE_STOPPED, MasterRunner, WorkerRunner
 
 from .._exceptions import EXIT_CONFIG_ERROR, EXIT_RUN_ERROR, ConfigError, RunError
@@ -33,6 +34,10 @@ from ._summary import build_summary
 
 log = logging.getLogger("authload")
 PLAN_MESSAGE = "authload_plan"
+FINAL_MESSAGE = "authload_final"  # worker -> master: my figures are all sent
+FLUSH_MESSAGE = "authload_flush"  # master -> worker: stop your users and send your figures
+FINAL_WAIT_SECONDS = 10.0  # beyond the stop timeout
+CYCLE_STOP_TIMEOUT = 30.0  # seconds; overridden by Locust's --stop-timeout
 _mocks: dict[int, MockProcess] = {}
 
 
@@ -42,10 +47,12 @@ def on_init(environment: Any, runner: Any, **_: Any) -> None:
     environment.events.request.add_listener(state.recorder.on_request)
     if isinstance(runner, WorkerRunner):
         runner.register_message(PLAN_MESSAGE, lambda msg, **kw: _receive_plan(environment, msg.data))
+        runner.register_message(FLUSH_MESSAGE, lambda msg, **kw: runner.stop())  # fires test_stop
         environment.events.report_to_master.add_listener(state.recorder.on_report_to_master)
         return
     if isinstance(runner, MasterRunner):
         environment.events.worker_report.add_listener(state.recorder.on_worker_report)
+        runner.register_message(FINAL_MESSAGE, lambda msg, **kw: state.finished_workers.add(msg.data))
     options = environment.parsed_options
     try:
         state.plan = _build_plan(environment, options)
@@ -56,6 +63,10 @@ def on_init(environment: Any, runner: Any, **_: Any) -> None:
         print(f"authload: {error}", file=sys.stderr)
         raise SystemExit(EXIT_RUN_ERROR) from None
     _apply_scenario_defaults(options, state.plan)
+    if not environment.stop_timeout:
+        # Let in-flight cycles finish when the run stops: a request the backend saw but the
+        # report lost would make the figures disagree with the backend's own counts.
+        environment.stop_timeout = CYCLE_STOP_TIMEOUT
     _install_redaction(state.plan)
 
 
@@ -115,6 +126,8 @@ def on_test_start(environment: Any, **_: Any) -> None:
         return
     state = state_of(environment)
     state.recorder.reset()
+    state.expected_workers.clear()
+    state.finished_workers.clear()
     state.started_at, state.fatal, state.interrupted = time.time(), None, False
     plan = state.plan
     if plan is None:
@@ -144,6 +157,7 @@ def _send_plans(runner: MasterRunner, plan: Plan, identities: list[Identity]) ->
     )
     for index, worker in enumerate(workers):
         share = identities[index :: len(workers)] or identities  # fewer identities than workers: share
+        state_of(runner.environment).expected_workers.add(worker.id)
         runner.send_message(
             PLAN_MESSAGE,
             {
@@ -169,7 +183,11 @@ def on_test_stop(environment: Any, **_: Any) -> None:
     plan = state.plan
     if plan is None:
         return
-    if not isinstance(environment.runner, WorkerRunner):
+    if isinstance(environment.runner, WorkerRunner):
+        _send_final_stats(environment)
+    else:
+        if isinstance(environment.runner, MasterRunner):
+            _wait_for_workers(environment)
         _report(environment)
     if plan.scenario.identities.cleanup != "delete":
         return
@@ -182,6 +200,41 @@ def on_test_stop(environment: Any, **_: Any) -> None:
             log.warning("cleanup left users behind: %s", dict(errors))
 
 
+def _send_final_stats(environment: Any) -> None:
+    """A worker's last figures, before it tells the master it stopped.
+
+    Locust's worker reports stats every few seconds and once more only on
+    quit, after the master's test_stop. Sending the same report Locust sends
+    (its `report_to_master` event, a `stats` message) here lets the master's
+    summary, and Locust's own CSV, include the last seconds of every worker.
+    """
+    runner = environment.runner
+    data: dict[str, Any] = {}
+    environment.events.report_to_master.fire(client_id=runner.client_id, data=data)
+    runner.send_message("stats", data)
+    runner.send_message(FINAL_MESSAGE, runner.client_id)
+
+
+def _wait_for_workers(environment: Any) -> None:
+    """Master: the summary waits (bounded) until every worker has sent its last figures.
+
+    When the run time ends, Locust's master quits without first stopping its
+    workers, so test_stop fires here while they still run. Workers that have
+    not reported are asked to stop their users and report (`FLUSH_MESSAGE`).
+    """
+    state, runner = state_of(environment), environment.runner
+    for worker_id in sorted(state.expected_workers - state.finished_workers):
+        runner.send_message(FLUSH_MESSAGE, None, client_id=worker_id)
+    deadline = time.monotonic() + environment.stop_timeout + FINAL_WAIT_SECONDS
+    while not state.expected_workers <= state.finished_workers and time.monotonic() < deadline:
+        gevent.sleep(0.05)
+    missing = state.expected_workers - state.finished_workers
+    if missing:
+        log.warning(
+            "%d worker(s) sent no final figures; the summary may miss their last seconds", len(missing)
+        )
+
+
 def _report(environment: Any) -> None:
     state = state_of(environment)
     if getattr(environment.parsed_options, "csv_prefix", None):
@@ -192,6 +245,11 @@ def _report(environment: Any) -> None:
     summary = build_summary(state, environment.runner.stats)
     path = write_reports(summary, state.plan.report_dir, state.plan.target.secrets())
     environment.process_exit_code = summary.exit_code
+    html_file = getattr(environment.parsed_options, "html_file", None)
+    if html_file:
+        # Locust writes its HTML only when its main loop ends normally; on SIGTERM
+        # (how `authload run` passes on Ctrl-C) it would be lost. Locust rewrites it later if it can.
+        Path(html_file).write_text(get_html_report(environment, show_download_link=False), encoding="utf-8")
     print("\n" + Redactor(state.plan.target.secrets())(console_table(summary)), flush=True)
     print(f"authload: reports in {path.parent}", flush=True)
 

@@ -91,6 +91,8 @@ class RunState:
     provisioned: list[str] = field(default_factory=list)  # uids provisioning created
     created: set[str] = field(default_factory=set)  # uids flows created and did not delete
     worker_index: int = 0
+    expected_workers: set[str] = field(default_factory=set)  # master: workers given a plan
+    finished_workers: set[str] = field(default_factory=set)  # master: workers that sent final figures
     started_at: float = 0.0
     fatal: str | None = None
     interrupted: bool = False

@@ -1,0 +1,133 @@
+"""A misbehaving backend is counted and classified, never a crash; Ctrl-C still reports;
+distributed runs merge figures. The mock's ground-truth counters are the referee."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from authload import MockConfig, MockProcess
+
+from .conftest import QUICK, ROOT, run_cli
+
+pytestmark = pytest.mark.e2e
+
+SIGNUP = """\
+name: faulty
+identities: {count: 0, uid_prefix: fault-, tokens: in_flow}
+load: {users: 6, spawn_rate: 6, run_time: 3s}
+flows:
+  signup:
+    steps: [create_user, create_auth_token, login_auth_token, logout, delete_user]
+thresholds:
+  total.error_rate: "< 1%"
+"""
+FAULTS = [
+    {"kind": "latency", "route": "users.create", "distribution": "fixed", "ms": 1500, "probability": 0.05},
+    {"kind": "non_json", "route": "tokens.create", "status": 502, "probability": 0.1},
+    {"kind": "error", "route": "me.login", "status": 500, "code": "ERR_OPERATION_FAILED", "probability": 0.1},
+    {"kind": "reset", "route": "me.logout", "probability": 0.1},
+]
+
+
+def only_run(report_dir: Path) -> dict[str, object]:
+    (run,) = [path for path in report_dir.iterdir() if path.is_dir()]
+    result: dict[str, object] = json.loads((run / "summary.json").read_text())
+    return result
+
+
+def test_faults_are_classified_and_match_the_mock(tmp_path: Path) -> None:
+    (tmp_path / "quick.yaml").write_text(SIGNUP)
+    (tmp_path / "cfg").mkdir()
+    with MockProcess(MockConfig(seed=11, faults=FAULTS)) as mock:  # type: ignore[arg-type]
+        (tmp_path / "cfg" / "faulty.yaml").write_text(
+            f"name: faulty\nbackend: mock\nrest_base_url: {mock.base_url}\ntimeout: 0.5\n"
+        )
+        result = run_cli(
+            "run",
+            str(tmp_path / "quick.yaml"),
+            "--env",
+            "faulty",
+            "--config-dir",
+            str(tmp_path / "cfg"),
+            "--report-dir",
+            str(tmp_path / "r"),
+        )
+        stats = httpx.get(f"{mock.base_url}/_mock/stats").json()["routes"]
+    assert result.returncode == 1, result.stderr[-3000:]  # completed, threshold failed
+    assert "Traceback" not in result.stderr
+    steps = only_run(tmp_path / "r")["steps"]
+    assert isinstance(steps, dict)
+
+    def codes(step: str) -> dict[str, int]:
+        return steps[step]["errors_by_code"]  # type: ignore[no-any-return]
+
+    assert codes("create_user") == {"TRANSPORT_TIMEOUT": stats["users.create"]["faults"]["latency"]}
+    assert codes("create_auth_token") == {"PROTOCOL_HTTP_502": stats["tokens.create"]["faults"]["non_json"]}
+    assert codes("login_auth_token") == {"ERR_OPERATION_FAILED": stats["me.login"]["faults"]["error"]}
+    assert all(
+        n > 0
+        for step in ("create_user", "create_auth_token", "login_auth_token")
+        for n in codes(step).values()
+    )
+    # Every request the harness counted reached the mock, and no more.
+    assert steps["login_auth_token"]["requests"] == stats["me.login"]["requests"]  # type: ignore[index]
+    # A reset DELETE is sent once more by geventhttpclient (idempotent method, as browsers do):
+    # the mock saw one extra request per reset the client absorbed, exactly.
+    resets = stats["me.logout"]["faults"]["reset"]
+    failed = codes("logout").get("TRANSPORT_RESET", 0)
+    assert set(codes("logout")) <= {"TRANSPORT_RESET"} and resets > 0
+    assert stats["me.logout"]["requests"] == steps["logout"]["requests"] + resets - failed  # type: ignore[index]
+
+
+def test_ctrl_c_writes_reports_and_stops_the_mock(tmp_path: Path) -> None:
+    scenario = tmp_path / "long.yaml"
+    scenario.write_text(QUICK.replace("run_time: 2s", "run_time: 60s"))
+    child = subprocess.Popen(
+        [sys.executable, "-m", "authload", "run", str(scenario), "--report-dir", str(tmp_path / "r")],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.time() + 30
+    while time.time() < deadline and not list((tmp_path / "r").glob("*/report.html*")):
+        time.sleep(0.2)  # the locustfile has started and the run is underway
+    time.sleep(2)
+    child.send_signal(signal.SIGINT)
+    out, err = child.communicate(timeout=60)
+    assert child.returncode == 3, err[-3000:]
+    summary = only_run(tmp_path / "r")
+    assert summary["status"] == "interrupted"
+    assert summary["total"]["requests"] > 0  # type: ignore[index]
+    assert "Traceback" not in err
+    mocks = subprocess.run(["pgrep", "-f", "authload.mock"], capture_output=True, text=True).stdout.split()
+    assert str(os.getpid()) not in mocks and not [pid for pid in mocks if _parent_is(pid, child.pid)]
+
+
+def _parent_is(pid: str, parent: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split()[3] == str(parent)
+    except OSError:
+        return False
+
+
+def test_processes_merge_worker_figures(quick_scenario: Path, tmp_path: Path) -> None:
+    result = run_cli("run", str(quick_scenario), "--processes", "2", "--report-dir", str(tmp_path / "r"))
+    assert result.returncode == 0, result.stderr[-3000:]
+    (run,) = [path for path in (tmp_path / "r").iterdir() if path.is_dir()]
+    summary = json.loads((run / "summary.json").read_text())
+    import csv
+
+    with (run / "locust_stats.csv").open() as handle:
+        rows = {(row["Type"], row["Name"]): int(row["Request Count"]) for row in csv.DictReader(handle)}
+    for name, figures in summary["steps"].items():
+        assert figures["requests"] > 0 and rows[("step", name)] == figures["requests"], name
