@@ -128,7 +128,7 @@ def on_test_start(environment: Any, **_: Any) -> None:
     state.recorder.reset()
     state.expected_workers.clear()
     state.finished_workers.clear()
-    state.started_at, state.fatal, state.interrupted = time.time(), None, False
+    state.started_at, state.fatal, state.interrupted, state.reported = time.time(), None, False, False
     plan = state.plan
     if plan is None:
         return
@@ -170,10 +170,11 @@ def _send_plans(runner: MasterRunner, plan: Plan, identities: list[Identity]) ->
 
 
 def _fail(environment: Any, reason: str) -> None:
+    """The run cannot go on: report now (nothing was measured), then quit."""
     state = state_of(environment)
     state.fatal = reason
     log.error("%s", reason)
-    environment.process_exit_code = EXIT_RUN_ERROR
+    _report(environment)
     gevent.spawn_later(0, environment.runner.quit)
 
 
@@ -185,7 +186,7 @@ def on_test_stop(environment: Any, **_: Any) -> None:
         return
     if isinstance(environment.runner, WorkerRunner):
         _send_final_stats(environment)
-    else:
+    elif not state.reported:
         if isinstance(environment.runner, MasterRunner):
             _wait_for_workers(environment)
         _report(environment)
@@ -237,7 +238,8 @@ def _wait_for_workers(environment: Any) -> None:
 
 def _report(environment: Any) -> None:
     state = state_of(environment)
-    if getattr(environment.parsed_options, "csv_prefix", None):
+    state.reported = True
+    if getattr(environment.parsed_options, "csv_prefix", None) and not state.fatal:
         # Locust's CSV writer runs every CSV_STATS_INTERVAL_SEC; let it write the final
         # figures once more, so its CSV and our summary count the same requests.
         gevent.sleep(locust_stats.CSV_STATS_INTERVAL_SEC + 0.1)

@@ -96,6 +96,7 @@ class RunState:
     started_at: float = 0.0
     fatal: str | None = None
     interrupted: bool = False
+    reported: bool = False  # this test's summary is written (test_stop may fire twice)
     _counter: itertools.count[int] = field(default_factory=itertools.count)
 
     def new_uid(self) -> str:
