@@ -65,6 +65,8 @@ def locust_command(config: Config, run_id: str, *, headless: bool = True) -> lis
         run_time = parse_duration(config.run_time) if config.run_time else load.run_time
         command += ["--headless", "-t", format_duration(run_time), "--only-summary"]
         command += ["--csv", str(report_dir / "locust"), "--html", str(report_dir / "report.html")]
+        # Locust's final stats go to a file instead of the console, so authload's table ends the output.
+        command += ["--json-file", str(report_dir / "locust_stats")]
     else:
         command += ["--web-host", "127.0.0.1", "--html", str(report_dir / "report.html")]
     return command

@@ -6,6 +6,7 @@ import time
 from typing import Any
 
 from ..report import COMPLETED, ERROR, INTERRUPTED, Figures, RunSummary, evaluate
+from ..scenario import LOCAL_STEPS
 from ._metrics import CYCLE, STEP, Series
 from ._plan import RunState
 
@@ -46,7 +47,8 @@ def build_summary(state: RunState, stats: Any = None) -> RunSummary:
         for name in plan.scenario.flows
         if (CYCLE, name) in series
     }
-    total = _figures(_total([series[(STEP, name)] for name in step_names]), seconds)
+    wire_steps = [series[(STEP, name)] for name in step_names if name not in LOCAL_STEPS]
+    total = _figures(_total(wire_steps), seconds)
     status = ERROR if state.fatal else (INTERRUPTED if state.interrupted else COMPLETED)
     return RunSummary(
         run_id=plan.run_id,

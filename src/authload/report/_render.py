@@ -26,7 +26,7 @@ def _row(kind: str, name: str, f: Figures) -> list[str]:
 def _rows(summary: RunSummary) -> list[list[str]]:
     rows = [_row("step", name, figures) for name, figures in summary.steps.items()]
     rows += [_row("cycle", name, figures) for name, figures in summary.cycles.items()]
-    rows.append(_row("total", "all steps", summary.total))
+    rows.append(_row("total", "steps on the wire", summary.total))
     return rows
 
 

@@ -7,10 +7,11 @@ the field of each problem; never a traceback.
 from ._durations import format_duration, parse_duration
 from ._environment import Environment, Target
 from ._loader import environment_path, load_environment, load_scenario
-from ._model import PAUSE, STEPS, Flow, Identities, Load, Scenario, Step
+from ._model import LOCAL_STEPS, PAUSE, STEPS, Flow, Identities, Load, Scenario, Step
 from ._thresholds import METRICS, TOTAL, Threshold, parse_threshold
 
 __all__ = [
+    "LOCAL_STEPS",
     "METRICS",
     "PAUSE",
     "STEPS",
