@@ -13,6 +13,8 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from . import (
     EXIT_CONFIG_ERROR,
     EXIT_OK,
@@ -26,6 +28,7 @@ from . import (
     serve_mock,
     ui,
 )
+from .mock import parse_fault_spec
 
 
 def _add_config_options(parser: argparse.ArgumentParser) -> None:
@@ -57,6 +60,18 @@ def _parser() -> argparse.ArgumentParser:
     mock_parser.add_argument("--port", type=int, default=8765, help="port (0: any free port)")
     mock_parser.add_argument("--env", default="mock", help="mock environment whose `mock:` settings to use")
     mock_parser.add_argument("--config-dir", default="config")
+    mock_parser.add_argument("--seed", type=int, help="seed of the fault RNG (runs reproduce)")
+    mock_parser.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="KIND[:ROUTE][,key=value...]",
+        help="inject a fault, e.g. error:me.login,probability=0.1,status=500 (repeatable; "
+        "kinds: latency, error, reset, non_json, slow_body)",
+    )
+    mock_parser.add_argument(
+        "--rate-limits", action="store_true", help="apply CometChat's per-minute limits (off by default)"
+    )
     validate_parser = commands.add_parser("validate", help="check scenario and environment files")
     validate_parser.add_argument("files", nargs="+", type=Path)
     return parser
@@ -77,9 +92,25 @@ def _ui(args: argparse.Namespace) -> int:
     return ui(_config(args))
 
 
+def _mock_settings(args: argparse.Namespace) -> MockConfig:
+    """The environment's mock settings, with the command line's faults, seed and limits on top."""
+    base = load_environment(args.env, args.config_dir).mock_config().model_dump()
+    try:
+        faults = [*base["faults"], *(parse_fault_spec(text) for text in args.fault)]
+        if args.seed is not None:
+            base["seed"] = args.seed
+        if args.rate_limits:
+            base["rate_limits"] = {**base["rate_limits"], "enabled": True}
+        return MockConfig.model_validate({**base, "faults": faults})
+    except ValidationError as error:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
+        raise ConfigError(f"mock settings: {problems}") from None
+    except ValueError as error:
+        raise ConfigError(str(error)) from None
+
+
 def _mock(args: argparse.Namespace) -> int:
-    environment = load_environment(args.env, args.config_dir)
-    settings: MockConfig = environment.mock_config()
+    settings = _mock_settings(args)
 
     def ready(base_url: str) -> None:
         print(f"authload mock listening on {base_url}", flush=True)

@@ -184,3 +184,58 @@ def test_validate(tmp_path: Path) -> None:
     bad.write_text("name: x\nflows: {}\n")
     result = run_cli("validate", str(bad))
     assert result.returncode == 2 and f"{bad}:2: flows:" in result.stderr
+
+
+def test_mock_command_prints_url_and_keys_and_takes_faults() -> None:
+    config = MockConfig()
+    child = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "authload",
+            "mock",
+            "--port",
+            "0",
+            "--seed",
+            "5",
+            "--fault",
+            "error:me.login,probability=1,status=503,code=ERR_OPERATION_FAILED",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert child.stdout is not None
+        first = child.stdout.readline()
+        base_url = first.split()[-1]
+        rest = [child.stdout.readline() for _ in range(3)]
+        assert base_url.startswith("http://127.0.0.1:")
+        assert config.app_id in rest[0] and config.rest_api_key in rest[1] and config.auth_key in rest[2]
+        import httpx
+
+        from authload import protocol as p
+
+        request = next(
+            p.login_auth_token(p.App(config.app_id), "nobody_1630306819c3027ce530b2367f3c97b4106f0cb8")
+        )
+        reply = httpx.request(
+            request.method, base_url + request.path, headers=dict(request.headers), content=request.body
+        )
+        assert reply.status_code == 503 and reply.json()["error"]["code"] == "ERR_OPERATION_FAILED"
+    finally:
+        child.terminate()
+        child.communicate(timeout=10)
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("explode:me.login", "faults.0: Input tag 'explode'"),
+        ("error:me.login,probability", "expected key=value"),
+    ],
+)
+def test_mock_command_rejects_bad_faults(spec: str, message: str) -> None:
+    result = run_cli("mock", "--fault", spec)
+    assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr

@@ -13,7 +13,8 @@ behaviours, rate limits and fault injection are set in `MockConfig`;
 
 from ._app import create_mock_app
 from ._config import MockConfig
+from ._fault_spec import parse_fault_spec
 from ._process import MockProcess
 from ._server import serve
 
-__all__ = ["MockConfig", "MockProcess", "create_mock_app", "serve"]
+__all__ = ["MockConfig", "MockProcess", "create_mock_app", "parse_fault_spec", "serve"]
