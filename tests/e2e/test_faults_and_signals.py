@@ -131,3 +131,33 @@ def test_processes_merge_worker_figures(quick_scenario: Path, tmp_path: Path) ->
         rows = {(row["Type"], row["Name"]): int(row["Request Count"]) for row in csv.DictReader(handle)}
     for name, figures in summary["steps"].items():
         assert figures["requests"] > 0 and rows[("step", name)] == figures["requests"], name
+
+
+def test_provisioning_waits_out_rate_limits(tmp_path: Path) -> None:
+    scenario = tmp_path / "pool.yaml"
+    scenario.write_text(
+        "name: pool\nidentities: {count: 12, uid_prefix: rl-, concurrency: 8}\n"
+        "load: {users: 2, spawn_rate: 2, run_time: 1s}\n"
+        "flows:\n  returning:\n    steps: [login_auth_token, logout]\n"
+    )
+    limits = {"enabled": True, "core_per_minute": 10, "standard_per_minute": 1000, "window_seconds": 1}
+    (tmp_path / "cfg").mkdir()
+    with MockProcess(MockConfig(rate_limits=limits)) as mock:  # type: ignore[arg-type]
+        (tmp_path / "cfg" / "limited.yaml").write_text(
+            f"name: limited\nbackend: mock\nrest_base_url: {mock.base_url}\n"
+        )
+        result = run_cli(
+            "run",
+            str(scenario),
+            "--env",
+            "limited",
+            "--config-dir",
+            str(tmp_path / "cfg"),
+            "--report-dir",
+            str(tmp_path / "r"),
+        )
+        stats = httpx.get(f"{mock.base_url}/_mock/stats").json()["routes"]
+    assert "provisioned 12 identities (12 new)" in result.stderr, result.stderr[-3000:]
+    assert stats["users.create"]["codes"].get("ERR_TOO_MANY_REQUESTS", 0) > 0  # it was throttled, and waited
+    assert only_run(tmp_path / "r")["status"] == "completed"
+    assert "cleanup left users behind" not in result.stderr

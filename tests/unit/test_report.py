@@ -85,3 +85,9 @@ def test_written_files_and_junit(tmp_path: Path) -> None:
     for name in ("summary.json", "junit.xml", "summary.md"):
         text = (tmp_path / "run" / name).read_text()
         assert "0123456789abcdef" not in text and "c3027ce530b2367f" not in text
+
+
+def test_console_sums_error_codes_across_steps() -> None:
+    result = summary({}, figures(failures=2))
+    result.steps["logout"] = figures(failures=3)
+    assert "errors by code: ERR_X x5" in console_table(result)

@@ -63,6 +63,8 @@ def on_init(environment: Any, runner: Any, **_: Any) -> None:
         print(f"authload: {error}", file=sys.stderr)
         raise SystemExit(EXIT_RUN_ERROR) from None
     _apply_scenario_defaults(options, state.plan)
+    if options.headless:
+        _provision_pool(environment)
     if not environment.stop_timeout:
         # Let in-flight cycles finish when the run stops: a request the backend saw but the
         # report lost would make the figures disagree with the backend's own counts.
@@ -120,7 +122,7 @@ def _receive_plan(environment: Any, data: dict[str, Any]) -> None:
 
 
 def on_test_start(environment: Any, **_: Any) -> None:
-    """Provision the identity pool and hand it out; then the load may start."""
+    """Hand the identity pool out (provisioning it first if init did not); then the load may start."""
     runner = environment.runner
     if isinstance(runner, WorkerRunner):
         return
@@ -128,26 +130,42 @@ def on_test_start(environment: Any, **_: Any) -> None:
     state.recorder.reset()
     state.expected_workers.clear()
     state.finished_workers.clear()
-    state.started_at, state.fatal, state.interrupted, state.reported = time.time(), None, False, False
+    state.started_at, state.interrupted, state.reported = time.time(), False, False
     plan = state.plan
     if plan is None:
         return
-    identities: list[Identity] = []
-    if plan.scenario.uses_pool():
-        outcome = provision(plan.scenario.identities, plan.target)
-        state.provisioned = outcome.created
-        identities = sorted(outcome.identities, key=lambda identity: identity.uid)
-        log.info("provisioned %d identities (%d new)", len(identities), len(outcome.created))
-        if outcome.errors:
-            codes = ", ".join(f"{code} x{n}" for code, n in outcome.errors.most_common())
-            log.error("provisioning failed for some identities: %s", codes)
-            if not identities:
-                _fail(environment, f"could not provision any identity ({codes})")
-                return
+    if state.pool is None:
+        _provision_pool(environment)
+    if state.fatal:
+        _fail(environment, state.fatal)
+        return
     if isinstance(runner, MasterRunner):
-        _send_plans(runner, plan, identities)
+        _send_plans(runner, plan, state.pool or [])
     else:
-        state.set_identities(identities)
+        state.set_identities(state.pool or [])
+
+
+def _provision_pool(environment: Any) -> None:
+    """Create the scenario's users and tokens; a pool nobody could be provisioned for is fatal.
+
+    Headless runs do this in `init`, before Locust starts its run-time clock, so
+    provisioning (which waits out rate limits) never eats into the measured run.
+    """
+    state = state_of(environment)
+    assert state.plan is not None
+    state.fatal = None
+    if not state.plan.scenario.uses_pool():
+        state.pool = []
+        return
+    outcome = provision(state.plan.scenario.identities, state.plan.target)
+    state.provisioned = outcome.created
+    state.pool = sorted(outcome.identities, key=lambda identity: identity.uid)
+    log.info("provisioned %d identities (%d new)", len(state.pool), len(outcome.created))
+    if outcome.errors:
+        codes = ", ".join(f"{code} x{n}" for code, n in outcome.errors.most_common())
+        log.error("provisioning failed for some identities: %s", codes)
+        if not state.pool:
+            state.fatal = f"could not provision any identity ({codes})"
 
 
 def _send_plans(runner: MasterRunner, plan: Plan, identities: list[Identity]) -> None:
@@ -194,7 +212,7 @@ def on_test_stop(environment: Any, **_: Any) -> None:
         return
     uids = sorted(state.created) + state.provisioned
     state.created.clear()
-    state.provisioned = []
+    state.provisioned, state.pool = [], None  # deleted: a next test (web UI) provisions afresh
     if uids:
         errors = delete_users(uids, plan.target, plan.scenario.identities.concurrency)
         if errors:

@@ -86,7 +86,7 @@ class RunState:
 
     plan: Plan | None = None
     recorder: Recorder = field(default_factory=Recorder)
-    pool: list[Identity] = field(default_factory=list)
+    pool: list[Identity] | None = None  # None: not provisioned yet
     free: deque[Identity] = field(default_factory=deque)
     provisioned: list[str] = field(default_factory=list)  # uids provisioning created
     created: set[str] = field(default_factory=set)  # uids flows created and did not delete

@@ -10,11 +10,13 @@ that already exists is reused, so a rerun after `cleanup: keep` works.
 from __future__ import annotations
 
 import logging
+import random
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+import gevent
 from gevent.pool import Pool
 
 from .. import protocol as p
@@ -25,6 +27,8 @@ from ._driver import FastDriver
 
 log = logging.getLogger("authload.provision")
 T = TypeVar("T")
+THROTTLE_ATTEMPTS = 5  # a throttled provisioning or cleanup request is tried at most this often
+THROTTLE_MAX_WAIT = 30.0  # seconds, per wait, whatever Retry-After says
 
 
 @dataclass
@@ -57,7 +61,7 @@ def provision(spec: Identities, target: Target) -> Outcome:
                 outcome.created.append(uid)
             token = None
             if spec.tokens == "pre_minted":
-                token = driver.run(p.create_auth_token(app, target.rest_api_key, uid)).token
+                token = _patient(driver, lambda: p.create_auth_token(app, target.rest_api_key, uid)).token
             outcome.identities.append(Identity(uid, token))
         except BackendError as error:
             outcome.errors[error.code] += 1
@@ -75,7 +79,7 @@ def delete_users(uids: Iterable[str], target: Target, concurrency: int = 32) -> 
 
     def one(uid: str) -> None:
         try:
-            driver.run(p.delete_user(app, target.rest_api_key, uid))
+            _patient(driver, lambda: p.delete_user(app, target.rest_api_key, uid))
         except ApiError as error:
             if error.code != p.wire.ERR_UID_NOT_FOUND:
                 errors[error.code] += 1
@@ -87,10 +91,27 @@ def delete_users(uids: Iterable[str], target: Target, concurrency: int = 32) -> 
     return errors
 
 
+def _patient(driver: FastDriver, make_flow: Callable[[], p.Flow[T]]) -> T:
+    """Run a setup or cleanup flow, waiting out 429s as CometChat asks (Retry-After), bounded.
+
+    Unlike the load, provisioning and cleanup should succeed rather than measure.
+    """
+    attempt = 1
+    while True:
+        try:
+            return driver.run(make_flow())
+        except ApiError as error:
+            if error.code != p.wire.ERR_TOO_MANY_REQUESTS or attempt >= THROTTLE_ATTEMPTS:
+                raise
+            wait = min(error.retry_after or 1.0, THROTTLE_MAX_WAIT)
+        attempt += 1
+        gevent.sleep(wait * random.uniform(1.0, 1.2))  # jitter: throttled requests do not return in step
+
+
 def _create_or_reuse(driver: FastDriver, app: p.App, target: Target, uid: str) -> bool:
     """Whether the user was created now (False: it existed already)."""
     try:
-        driver.run(p.create_user(app, target.rest_api_key, uid, f"Load {uid}"))
+        _patient(driver, lambda: p.create_user(app, target.rest_api_key, uid, f"Load {uid}"))
     except ApiError as error:
         if error.code == p.wire.ERR_UID_ALREADY_EXISTS:
             return False

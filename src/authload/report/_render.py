@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from xml.etree import ElementTree as ET
 
 from ._figures import Figures
@@ -44,7 +45,9 @@ def console_table(summary: RunSummary) -> str:
     lines.insert(1, "-" * len(lines[0]))
     lines.append("")
     lines += [f"  {verdict.describe()}" for verdict in summary.verdicts] or ["  (no thresholds)"]
-    errors = {code: n for f in summary.steps.values() for code, n in f.errors_by_code.items()}
+    errors: Counter[str] = Counter()
+    for figures in summary.steps.values():
+        errors.update(figures.errors_by_code)
     if errors:
         lines.append("errors by code: " + ", ".join(f"{code} x{n}" for code, n in sorted(errors.items())))
     if summary.error:
