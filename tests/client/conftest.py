@@ -13,6 +13,7 @@ from typing import Any
 import anyio.from_thread
 import httpx
 import pytest
+from pytest_socket import disable_socket, enable_socket
 
 from authload import MockConfig, create_mock_app
 
@@ -33,6 +34,14 @@ class SyncASGITransport(httpx.BaseTransport):
 
         result: httpx.Response = self._portal.call(send)
         return result
+
+
+@pytest.fixture(autouse=True)
+def _no_network() -> Iterator[None]:
+    """In process means in process: no TCP socket may open (the event loop's AF_UNIX pair may)."""
+    disable_socket(allow_unix_socket=True)
+    yield
+    enable_socket()
 
 
 @pytest.fixture

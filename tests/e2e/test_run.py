@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -23,10 +24,14 @@ def only_run(report_dir: Path) -> Path:
     return run
 
 
+TOKEN_SHAPE = re.compile(r"_\d{10}[0-9a-f]{30}")  # CometChat auth tokens: {uid}_{seconds}{30 hex}
+
+
 def assert_no_secrets(*texts: str) -> None:
     for text in texts:
         for secret in SECRETS:
             assert secret not in text
+        assert not TOKEN_SHAPE.search(text), TOKEN_SHAPE.search(text)
 
 
 def test_run_passes_and_reports_every_step(quick_scenario: Path, tmp_path: Path) -> None:
@@ -63,6 +68,35 @@ def test_run_passes_and_reports_every_step(quick_scenario: Path, tmp_path: Path)
     assert (run_dir / "report.html").stat().st_size > 1000
     assert (run_dir / "junit.xml").exists()
     assert "login_auth_token" in result.stdout and "verdict: PASS" in result.stdout
+    assert_no_secrets(result.stdout, result.stderr, *(p.read_text() for p in run_dir.iterdir()))
+
+
+def test_failures_leak_no_token(tmp_path: Path) -> None:
+    """Tokens revoked on logout make later logins fail; the server's message quotes the token."""
+    scenario = tmp_path / "dead.yaml"
+    scenario.write_text(
+        "name: dead\nidentities: {count: 3, uid_prefix: dead-}\n"
+        "load: {users: 3, spawn_rate: 3, run_time: 2s}\n"
+        "flows:\n  again:\n    steps: [login_auth_token, logout, login_auth_token]\n"
+    )
+    (tmp_path / "cfg").mkdir()
+    (tmp_path / "cfg" / "revoking.yaml").write_text(
+        "name: revoking\nbackend: mock\nmock: {revoke_token_on_logout: true}\n"
+    )
+    result = run_cli(
+        "run",
+        str(scenario),
+        "--env",
+        "revoking",
+        "--config-dir",
+        str(tmp_path / "cfg"),
+        "--report-dir",
+        str(tmp_path / "r"),
+    )
+    assert result.returncode == 0, result.stderr[-2000:]  # no thresholds: it completed
+    run_dir = only_run(tmp_path / "r")
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert summary["steps"]["login_auth_token"]["errors_by_code"]["AUTH_ERR_AUTH_TOKEN_NOT_FOUND"] > 0
     assert_no_secrets(result.stdout, result.stderr, *(p.read_text() for p in run_dir.iterdir()))
 
 
