@@ -13,8 +13,6 @@ import json
 import signal
 import subprocess
 import sys
-import time
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
@@ -22,6 +20,7 @@ from typing import Any
 
 from ._config import Config
 from ._exceptions import EXIT_CONFIG_ERROR, EXIT_RUN_ERROR, ConfigError, RunError
+from ._run_id import new_run_id
 from .scenario import format_duration, load_environment, load_scenario, parse_duration
 
 
@@ -41,11 +40,6 @@ def locustfile_path() -> Path:
     if local.exists():
         return local
     return Path(__file__).parent / "locust" / "locustfile.py"
-
-
-def new_run_id() -> str:
-    """Sorts by time: `20261128T081530Z-3f9a`."""
-    return time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + "-" + uuid.uuid4().hex[:4]
 
 
 def locust_command(config: Config, run_id: str, *, headless: bool = True) -> list[str]:

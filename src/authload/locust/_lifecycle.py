@@ -25,10 +25,11 @@ from locust.runners import STATE_INIT, STATE_STOPPED, MasterRunner, WorkerRunner
 
 from .._exceptions import EXIT_CONFIG_ERROR, EXIT_RUN_ERROR, ConfigError, RunError
 from .._redact import RedactingFilter, Redactor
+from .._run_id import new_run_id
 from ..mock import MockProcess
 from ..protocol._steps import Identity
 from ..report import console_table, write_reports
-from ._plan import Plan, new_run_id, read_files, state_of
+from ._plan import Plan, read_files, state_of
 from ._provision import delete_users, provision
 from ._summary import build_summary
 

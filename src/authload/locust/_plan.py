@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import itertools
 import random
-import time
-import uuid
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,11 +56,6 @@ class Plan:
             run_id=data["run_id"],
             report_dir=Path(data["report_dir"]),
         )
-
-
-def new_run_id() -> str:
-    """Sorts by time: `20261128T081530Z-3f9a`."""
-    return time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + "-" + uuid.uuid4().hex[:4]
 
 
 def read_files(options: Any) -> tuple[Scenario, Environment]:
