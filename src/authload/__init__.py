@@ -6,6 +6,8 @@ The public API. Everything else lives in private modules or in the parts
 `authload.locust`.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from ._config import Config
 from ._exceptions import (
     EXIT_CONFIG_ERROR,
@@ -23,9 +25,22 @@ from ._exceptions import (
 )
 from ._runner import RunResult, run, ui
 from .client import AdminClient, ChatSession, LoginListener
-from .mock import MockConfig, MockProcess, create_mock_app
-from .mock import serve as serve_mock
+from .mock import MockConfig, MockProcess
 from .scenario import Environment, Scenario, load_environment, load_scenario
+
+if TYPE_CHECKING:
+    from .mock import create_mock_app
+    from .mock import serve as serve_mock
+
+
+def __getattr__(name: str) -> Any:
+    """`create_mock_app` and `serve_mock` load the ASGI stack on first use only."""
+    if name in ("create_mock_app", "serve_mock"):
+        from . import mock
+
+        return getattr(mock, "serve" if name == "serve_mock" else name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "AdminClient",

@@ -25,7 +25,6 @@ from . import (
     load_environment,
     load_scenario,
     run,
-    serve_mock,
     ui,
 )
 from .mock import parse_fault_spec
@@ -118,6 +117,8 @@ def _mock(args: argparse.Namespace) -> int:
         print(f"  REST API key: {settings.rest_api_key}  (fullAccess)")
         print(f"  Auth Key:     {settings.auth_key}  (authOnly)")
         print("  admin:        GET /_mock/stats, POST /_mock/reset; Ctrl-C stops", flush=True)
+
+    from . import serve_mock  # the ASGI stack loads only for this command
 
     serve_mock(settings, host=args.host, port=args.port, on_ready=ready)
     return EXIT_OK

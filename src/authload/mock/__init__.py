@@ -11,10 +11,28 @@ behaviours, rate limits and fault injection are set in `MockConfig`;
 - `MockProcess(config)`: run it as a child process (`python -m authload.mock`).
 """
 
-from ._app import create_mock_app
+from typing import TYPE_CHECKING, Any
+
 from ._config import MockConfig
 from ._fault_spec import parse_fault_spec
 from ._process import MockProcess
-from ._server import serve
+
+if TYPE_CHECKING:
+    from ._app import create_mock_app
+    from ._server import serve
+
+
+def __getattr__(name: str) -> Any:
+    """The ASGI stack loads on first use: a Locust process needs only `MockProcess`."""
+    if name == "create_mock_app":
+        from ._app import create_mock_app
+
+        return create_mock_app
+    if name == "serve":
+        from ._server import serve
+
+        return serve
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = ["MockConfig", "MockProcess", "create_mock_app", "parse_fault_spec", "serve"]
