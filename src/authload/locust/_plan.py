@@ -32,6 +32,7 @@ class Plan:
     target: Target
     run_id: str
     report_dir: Path
+    options_key: tuple[str, str] = ("", "")  # (scenario, env) as named on the command line or form
 
     def to_message(self) -> dict[str, Any]:
         """The plan as plain data for a worker (msgpack-able)."""
@@ -87,6 +88,7 @@ class RunState:
     expected_workers: set[str] = field(default_factory=set)  # master: workers given a plan
     finished_workers: set[str] = field(default_factory=set)  # master: workers that sent final figures
     started_at: float = 0.0
+    stopped_at: float = 0.0
     fatal: str | None = None
     interrupted: bool = False
     reported: bool = False  # this test's summary is written (test_stop may fire twice)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 import gevent
+from gevent.event import Event
 from gevent.pool import Pool
 
 from .. import protocol as p
@@ -48,8 +49,11 @@ def pool_uids(spec: Identities) -> list[tuple[str, bool]]:
     return uids
 
 
-def provision(spec: Identities, target: Target) -> Outcome:
-    """Create the pool's users (reusing existing ones) and mint tokens if pre-minted."""
+def provision(spec: Identities, target: Target, cancel: Event | None = None) -> Outcome:
+    """Create the pool's users (reusing existing ones) and mint tokens if pre-minted.
+
+    Setting `cancel` (Ctrl-C) stops it soon; `outcome.created` then says what to delete.
+    """
     driver = _driver(spec, target)
     app = p.App(target.app_id)
     outcome = Outcome()
@@ -66,7 +70,7 @@ def provision(spec: Identities, target: Target) -> Outcome:
         except BackendError as error:
             outcome.errors[error.code] += 1
 
-    _run_bounded(one, pool_uids(spec), spec.concurrency)
+    _run_bounded(one, pool_uids(spec), spec.concurrency, cancel)
     driver.session.client.close()
     return outcome
 
@@ -119,11 +123,24 @@ def _create_or_reuse(driver: FastDriver, app: p.App, target: Target, uid: str) -
     return True
 
 
-def _run_bounded(work: Callable[[T], None], items: Sequence[T], concurrency: int) -> None:
+def _run_bounded(
+    work: Callable[[T], None], items: Sequence[T], concurrency: int, cancel: Event | None = None
+) -> None:
+    """`concurrency` calls in flight at most; a set `cancel`, or Ctrl-C, ends it early."""
+    cancel = cancel or Event()
     pool = Pool(concurrency)
-    for item in items:
-        pool.spawn(work, item)
-    pool.join()
+    try:
+        for item in items:
+            if cancel.is_set():
+                break
+            pool.spawn(work, item)  # waits for a free slot
+        while not pool.join(timeout=0.2):
+            if cancel.is_set():
+                break
+    except KeyboardInterrupt:
+        cancel.set()
+    if cancel.is_set():
+        pool.kill()
 
 
 def _driver(spec: Identities, target: Target) -> FastDriver:

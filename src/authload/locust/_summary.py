@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from typing import Any
 
 from ..report import COMPLETED, ERROR, INTERRUPTED, Figures, RunSummary, evaluate
 from ..scenario import LOCAL_STEPS
@@ -34,11 +33,12 @@ def _total(steps: list[Series]) -> Series:
     return total
 
 
-def build_summary(state: RunState, stats: Any = None) -> RunSummary:
+def build_summary(state: RunState) -> RunSummary:
     """Figures per step (in scenario order), per flow cycle and in total, with verdicts."""
     assert state.plan is not None
     plan, series = state.plan, state.recorder.series
-    seconds = max(time.time() - state.started_at, 1e-9) if state.started_at else 0.0
+    ended = state.stopped_at or time.time()  # not the reporting's own waits
+    seconds = max(ended - state.started_at, 1e-9) if state.started_at else 0.0
     order = [step.name for flow in plan.scenario.flows.values() for step in flow.steps]
     step_names = sorted({name for kind, name in series if kind == STEP}, key=order.index)
     steps = {name: _figures(series[(STEP, name)], seconds) for name in step_names}
