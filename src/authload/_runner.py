@@ -21,7 +21,7 @@ from typing import Any
 from ._config import Config
 from ._exceptions import EXIT_CONFIG_ERROR, EXIT_RUN_ERROR, ConfigError, RunError
 from ._run_id import new_run_id
-from .scenario import format_duration, load_environment, load_scenario, parse_duration
+from .scenario import format_duration, load_run_files, load_scenario, parse_duration
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ def locustfile_path() -> Path:
 
 
 def locust_command(config: Config, run_id: str, *, headless: bool = True) -> list[str]:
-    """The Locust command line that performs this run."""
+    """The Locust command line that performs this run (the files must be valid: see `check`)."""
     report_dir = Path(config.report_dir) / run_id
     command = [sys.executable, "-m", "locust", "-f", str(locustfile_path())]
     command += ["--scenario", config.scenario, "--env", config.env, "--config-dir", config.config_dir]
@@ -52,9 +52,10 @@ def locust_command(config: Config, run_id: str, *, headless: bool = True) -> lis
         command.append("--allow-auth-key")
     if config.processes is not None:
         command += ["--processes", str(config.processes)]
-    scenario = load_scenario(config.scenario)
-    load = scenario.load
-    command += ["-u", str(config.users or load.users), "-r", str(config.spawn_rate or load.spawn_rate)]
+    load = load_scenario(config.scenario).load
+    users = load.users if config.users is None else config.users
+    spawn_rate = load.spawn_rate if config.spawn_rate is None else config.spawn_rate
+    command += ["-u", str(users), "-r", str(spawn_rate)]
     if headless:
         run_time = parse_duration(config.run_time) if config.run_time else load.run_time
         command += ["--headless", "-t", format_duration(run_time), "--only-summary"]
@@ -67,14 +68,19 @@ def locust_command(config: Config, run_id: str, *, headless: bool = True) -> lis
 
 
 def check(config: Config) -> None:
-    """Load both files now, so a bad one is exit 2 before anything starts."""
-    load_scenario(config.scenario)
-    load_environment(config.env, config.config_dir)
-    if config.run_time:
+    """Load both files and check the options now, so a mistake is exit 2 before anything starts."""
+    load_run_files(config.scenario, config.env, config.config_dir, allow_auth_key=config.allow_auth_key)
+    if config.users is not None and config.users < 1:
+        raise ConfigError(f"--users must be at least 1, not {config.users}")
+    if config.spawn_rate is not None and not config.spawn_rate > 0:
+        raise ConfigError(f"--spawn-rate must be more than 0, not {config.spawn_rate}")
+    if config.run_time is not None:
         try:
-            parse_duration(config.run_time)
+            seconds = parse_duration(config.run_time)
         except ValueError as error:
             raise ConfigError(f"--run-time: {error}") from None
+        if seconds <= 0:
+            raise ConfigError("--run-time must be longer than 0s")
 
 
 def run(config: Config) -> RunResult:

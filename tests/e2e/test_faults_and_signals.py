@@ -88,20 +88,30 @@ def test_faults_are_classified_and_match_the_mock(tmp_path: Path) -> None:
     assert stats["me.logout"]["requests"] == steps["logout"]["requests"] + resets - failed  # type: ignore[index]
 
 
-def test_ctrl_c_writes_reports_and_stops_the_mock(tmp_path: Path) -> None:
+@pytest.mark.parametrize("processes", [[], ["--processes", "2"]], ids=["local", "processes"])
+def test_ctrl_c_writes_reports_and_stops_the_mock(tmp_path: Path, processes: list[str]) -> None:
     scenario = tmp_path / "long.yaml"
     scenario.write_text(QUICK.replace("run_time: 2s", "run_time: 60s"))
     child = subprocess.Popen(
-        [sys.executable, "-m", "authload", "run", str(scenario), "--report-dir", str(tmp_path / "r")],
+        [
+            sys.executable,
+            "-m",
+            "authload",
+            "run",
+            str(scenario),
+            "--report-dir",
+            str(tmp_path / "r"),
+            *processes,
+        ],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
     deadline = time.time() + 30
-    while time.time() < deadline and not list((tmp_path / "r").glob("*/report.html*")):
-        time.sleep(0.2)  # the locustfile has started and the run is underway
-    time.sleep(2)
+    while time.time() < deadline and not list((tmp_path / "r").glob("*")):
+        time.sleep(0.2)
+    time.sleep(4)  # the locustfile has started (it made the report folder) and the load is underway
     child.send_signal(signal.SIGINT)
     out, err = child.communicate(timeout=60)
     assert child.returncode == 3, err[-3000:]

@@ -148,6 +148,21 @@ def test_environment_errors_exit_2(
     assert message in result.stderr and "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        (["--users", "0"], "--users must be at least 1"),
+        (["--users", "-3"], "--users must be at least 1"),
+        (["--spawn-rate", "0"], "--spawn-rate must be more than 0"),
+        (["--run-time", "0"], "--run-time must be longer than 0s"),
+        (["--run-time", "soon"], "--run-time: 'soon' is not a duration"),
+    ],
+)
+def test_bad_options_exit_2(quick_scenario: Path, option: list[str], message: str) -> None:
+    result = run_cli("run", str(quick_scenario), *option)
+    assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr
+
+
 def test_unreachable_backend_exits_3(quick_scenario: Path, tmp_path: Path) -> None:
     (tmp_path / "cfg").mkdir()
     (tmp_path / "cfg" / "down.yaml").write_text(

@@ -171,3 +171,32 @@ def test_shipped_environments() -> None:
     environ = {"COMETCHAT_APP_ID": "a1", "COMETCHAT_REST_API_KEY": "k" * 40}
     production = load_environment("production", ROOT / "config", environ=environ)
     assert production.production and production.resolve().rest_base_url == "https://a1.api-us.cometchat.io"
+
+
+def test_not_utf8_names_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "latin.yaml"
+    path.write_bytes(b"name: t\ndescription: caf\xe9\n")
+    assert error_of(path) == f"{path}:2: the file is not UTF-8 text"
+
+
+def test_complex_keys_are_refused(tmp_path: Path) -> None:
+    path = write(tmp_path, "name: t\n? [a, b]\n: 1\n")
+    assert error_of(path) == f"{path}:2: keys must be plain names"
+
+
+@pytest.mark.parametrize("value", [".inf", ".nan"])
+def test_infinite_weights_are_refused(tmp_path: Path, value: str) -> None:
+    path = write(tmp_path, GOOD.replace("weight: 3", f"weight: {value}"))
+    assert f"{path}:6: flows.returning.weight:" in error_of(path)
+
+
+def test_pool_flow_cannot_delete_its_user(tmp_path: Path) -> None:
+    path = write(tmp_path, GOOD.replace("{pause: 1s-3s}, logout]", "{pause: 1s-3s}, logout, delete_user]"))
+    assert "flows.returning.steps: delete_user would delete a provisioned user" in error_of(path)
+
+
+@pytest.mark.parametrize(("seconds", "text"), [(0.2, "1s"), (2.5, "3s"), (60, "60s")])
+def test_run_time_for_locust_is_whole_seconds(seconds: float, text: str) -> None:
+    from authload.scenario import format_duration
+
+    assert format_duration(seconds) == text

@@ -102,3 +102,12 @@ def test_every_raise_uses_the_taxonomy() -> None:
                 func = node.exc.func
                 name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
                 assert name in allowed or name.endswith("error"), f"{path.relative_to(SRC)} raises {name}"
+
+
+def test_each_error_branch_has_its_exit_code() -> None:
+    from authload import _exceptions as e
+
+    assert e.EXIT_CODES == {e.ConfigError: 2, e.BackendError: 3, e.RunError: 3}
+    for kind, code in e.EXIT_CODES.items():
+        assert kind.exit_code == code
+    assert e.MissingSecretError.exit_code == e.EXIT_CONFIG_ERROR

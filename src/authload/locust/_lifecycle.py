@@ -246,7 +246,13 @@ def on_quitting(environment: Any, **_: Any) -> None:
     runner = environment.runner
     if runner.state not in (STATE_INIT, STATE_STOPPED):
         state_of(environment).interrupted = True
-        runner.stop()
+        if isinstance(runner, MasterRunner):
+            # Not runner.stop(): Locust's workers then sleep a whole stop timeout before they
+            # listen again, and the quit that follows would wait for them. The flush message
+            # stops their users and brings their figures without that pause.
+            on_test_stop(environment)
+        else:
+            runner.stop()
     mock = _mocks.pop(id(environment), None)
     if mock is not None:
         mock.stop()

@@ -64,7 +64,8 @@ class Recorder:
         series.histogram.record_value(max(1, min(int(response_time * 1000), _MAX_MICROSECONDS)))
         if exception is not None:
             series.failures += 1
-            series.error_codes[str(getattr(exception, "code", type(exception).__name__))] += 1
+            code = getattr(exception, "code", None) or f"INTERNAL_{type(exception).__name__}"
+            series.error_codes[str(code)] += 1
 
     def on_report_to_master(self, client_id: str, data: dict[str, Any]) -> None:
         """Worker: ship what was recorded since the last report, then start afresh."""

@@ -15,9 +15,8 @@ from pathlib import Path
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from .._exceptions import ConfigError
 from ..protocol._steps import Identity
-from ..scenario import Environment, Scenario, Target, load_environment, load_scenario
+from ..scenario import Environment, Scenario, Target, load_run_files
 from ._metrics import Recorder
 
 
@@ -61,17 +60,9 @@ class Plan:
 
 def read_files(options: Any) -> tuple[Scenario, Environment]:
     """Load and check the scenario and environment the options name."""
-    scenario = load_scenario(options.scenario)
-    environment = load_environment(options.env, options.config_dir)
-    if environment.production and scenario.uses_auth_key():
-        if not (environment.allow_auth_key or options.allow_auth_key):
-            raise ConfigError(
-                f"scenario {scenario.name!r} logs in with the Auth Key, which CometChat reserves for "
-                f"development; environment {environment.name!r} is production. Pass --allow-auth-key "
-                "to run it anyway.",
-                source=str(options.scenario),
-            )
-    return scenario, environment
+    return load_run_files(
+        options.scenario, options.env, options.config_dir, allow_auth_key=options.allow_auth_key
+    )
 
 
 @dataclass

@@ -10,6 +10,7 @@ excluded, so a cycle threshold measures the auth work, not the think time.
 
 from __future__ import annotations
 
+import logging
 import random
 import time
 
@@ -23,6 +24,20 @@ from ..scenario import PAUSE, Flow
 from ._driver import FastDriver
 from ._metrics import CYCLE, STEP
 from ._plan import state_of
+
+log = logging.getLogger("authload")
+
+
+_logged_internal: set[str] = set()
+
+
+def _internal_error(error: Exception) -> Exception:
+    """An unexpected exception inside a step: counted (as INTERNAL_<type>) and logged once."""
+    kind = type(error).__name__
+    if kind not in _logged_internal:
+        _logged_internal.add(kind)
+        log.error("authload internal error in a step, counted as INTERNAL_%s", kind, exc_info=error)
+    return error
 
 
 class AuthFlowUser(User):
@@ -60,8 +75,7 @@ class AuthFlowUser(User):
         names = self.flow_names
         name = names[0] if len(names) == 1 else random.choices(names, self.flow_weights)[0]
         flow = self.flows[name]
-        needs_pool = flow.steps[0].name != "create_user"
-        identity, owned = self.run_state.take_identity() if needs_pool else (None, False)
+        identity, owned = self.run_state.take_identity() if flow.needs_pool else (None, False)
         try:
             self._run_cycle(name, flow, identity)
         finally:
@@ -72,7 +86,8 @@ class AuthFlowUser(User):
         self.virtual_user.begin_cycle(identity)
         fire = self.environment.events.request.fire
         context = self.contexts[name]
-        total_ms, failure = 0.0, None
+        total_ms = 0.0
+        failure: Exception | None = None
         for step in flow.steps:
             if step.name == PAUSE and step.pause is not None:
                 gevent.sleep(random.uniform(*step.pause))
@@ -82,6 +97,8 @@ class AuthFlowUser(User):
                 self.driver.run(self.virtual_user.step(step.name))
             except BackendError as error:
                 failure = error
+            except Exception as error:  # a harness bug: count it, log it once, never hide it
+                failure = _internal_error(error)
             elapsed_ms = (time.perf_counter() - started) * 1000
             total_ms += elapsed_ms
             fire(

@@ -19,8 +19,8 @@ class Request:
     method: str
     host: Host
     path: str
-    headers: Mapping[str, str]
-    body: bytes | None = None
+    headers: Mapping[str, str] = field(repr=False)  # they carry the key or the token
+    body: bytes | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True, slots=True)

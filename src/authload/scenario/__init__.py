@@ -6,7 +6,7 @@ the field of each problem; never a traceback.
 
 from ._durations import format_duration, parse_duration
 from ._environment import Environment, Target
-from ._loader import environment_path, load_environment, load_scenario
+from ._loader import environment_path, load_environment, load_run_files, load_scenario
 from ._model import LOCAL_STEPS, PAUSE, STEPS, Flow, Identities, Load, Scenario, Step
 from ._thresholds import METRICS, TOTAL, Threshold, parse_threshold
 
@@ -27,6 +27,7 @@ __all__ = [
     "environment_path",
     "format_duration",
     "load_environment",
+    "load_run_files",
     "load_scenario",
     "parse_duration",
     "parse_threshold",

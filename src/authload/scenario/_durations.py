@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 _PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")
@@ -28,5 +29,5 @@ def parse_duration(value: object) -> float:
 
 
 def format_duration(seconds: float) -> str:
-    """`90.0` -> `"90s"`; what Locust's `--run-time` accepts."""
-    return f"{int(seconds)}s" if seconds == int(seconds) else f"{seconds}s"
+    """`90.0` -> `"90s"`, in whole seconds rounded up, as Locust's `--run-time` wants them."""
+    return f"{max(1, math.ceil(seconds))}s"

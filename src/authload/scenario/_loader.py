@@ -41,6 +41,26 @@ def load_environment(
     return _validate(Environment, data, smap)
 
 
+def load_run_files(
+    scenario_path: str | Path,
+    environment: str | Path,
+    config_dir: str | Path = "config",
+    *,
+    allow_auth_key: bool = False,
+) -> tuple[Scenario, Environment]:
+    """Both files of a run, checked together: a production environment refuses Auth Key logins
+    (CometChat reserves Auth Keys for development) unless the run allows them."""
+    scenario = load_scenario(scenario_path)
+    env = load_environment(environment, config_dir)
+    if env.production and scenario.uses_auth_key() and not (env.allow_auth_key or allow_auth_key):
+        raise ConfigError(
+            f"scenario {scenario.name!r} logs in with the Auth Key, which CometChat reserves for "
+            f"development; environment {env.name!r} is production. Pass --allow-auth-key to run it anyway.",
+            source=str(scenario_path),
+        )
+    return scenario, env
+
+
 def environment_path(name_or_path: str | Path, config_dir: str | Path = "config") -> Path:
     """Where an environment named on the command line lives."""
     text = str(name_or_path)

@@ -26,7 +26,7 @@ _UID_PREFIX = re.compile(r"^[a-z0-9_-]{1,60}$")
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Identities(_Strict):
@@ -96,6 +96,12 @@ class Flow(_Strict):
     weight: float = Field(1.0, ge=0)
     steps: list[StepField] = Field(min_length=1)
 
+    @property
+    def needs_pool(self) -> bool:
+        """Whether a cycle starts as a provisioned user (its first auth step is not create_user)."""
+        first = next((step.name for step in self.steps if step.name != PAUSE), None)
+        return first != "create_user"
+
 
 class Scenario(_Strict):
     """A whole scenario file."""
@@ -123,7 +129,7 @@ class Scenario(_Strict):
         """Checks across fields, as (path, message) pairs for the loader to place."""
         found: list[tuple[tuple[str | int, ...], str]] = []
         for name, flow in self.flows.items():
-            problem = _token_problem(flow, self.identities)
+            problem = _token_problem(flow, self.identities) or _pool_problem(flow)
             if problem:
                 found.append((("flows", name, "steps"), problem))
         if self.uses_pool() and self.identities.count == 0 and not self.identities.include_sample_users:
@@ -151,10 +157,17 @@ class Scenario(_Strict):
 
     def uses_pool(self) -> bool:
         """Whether any flow logs in as a provisioned user rather than one it creates."""
-        return any(flow.steps[0].name != "create_user" for flow in self._weighted_flows())
+        return any(flow.needs_pool for flow in self.flows.values() if flow.weight > 0)
 
-    def _weighted_flows(self) -> list[Flow]:
-        return [flow for flow in self.flows.values() if flow.weight > 0]
+
+def _pool_problem(flow: Flow) -> str | None:
+    """A cycle on a provisioned user must not delete it: the pool would empty as the run goes."""
+    for step in flow.steps:
+        if step.name == "create_user":
+            return None
+        if step.name == "delete_user":
+            return "delete_user would delete a provisioned user; create_user first in this flow"
+    return None
 
 
 def _token_problem(flow: Flow, identities: Identities) -> str | None:

@@ -62,6 +62,9 @@ def load_yaml(
         text = path.read_text(encoding="utf-8")
     except OSError as error:
         raise ConfigError(f"cannot read file: {error.strerror}", source=source) from None
+    except UnicodeDecodeError as error:
+        bad_line = path.read_bytes()[: error.start].count(b"\n") + 1
+        raise ConfigError("the file is not UTF-8 text", source=source, line=bad_line) from None
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as error:
@@ -79,7 +82,11 @@ def _walk(node: yaml.Node, path: Path_, smap: SourceMap) -> Any:
     if isinstance(node, yaml.MappingNode):
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
-            key = yaml.SafeLoader(" ").construct_object(key_node)  # scalars only in our files
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise ConfigError(
+                    "keys must be plain names", source=smap.source, line=key_node.start_mark.line + 1
+                )
+            key = yaml.SafeLoader(" ").construct_object(key_node)
             smap.lines[(*path, key)] = key_node.start_mark.line + 1
             if key in result:
                 raise smap.error((*path, key), "duplicate key")
