@@ -40,3 +40,10 @@ class RedactingFilter(logging.Filter):
         record.msg = self.redactor(record.getMessage())
         record.args = None
         return True
+
+
+def redact_logs(secrets: Iterable[str]) -> None:
+    """Mask secrets in every record the root logger's handlers (Locust's among them) emit."""
+    redacting = RedactingFilter(Redactor(secrets))
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(redacting)

@@ -20,6 +20,7 @@ from typing import Any
 import gevent
 from locust.runners import MasterRunner, WorkerRunner
 
+from .._redact import redact_logs
 from ..protocol._steps import Identity
 from ._plan import Plan, state_of
 
@@ -46,6 +47,7 @@ def listen_as_master(environment: Any, runner: MasterRunner) -> None:
 def receive_plan(environment: Any, data: dict[str, Any]) -> None:
     state = state_of(environment)
     state.plan = Plan.from_message(data["plan"])
+    redact_logs(state.plan.target.secrets())
     state.worker_index = int(data["worker_index"])
     state.set_identities([Identity(uid, token) for uid, token in data["identities"]])
 

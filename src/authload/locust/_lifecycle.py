@@ -28,7 +28,7 @@ from locust.html import get_html_report
 from locust.runners import STATE_INIT, STATE_STOPPED, MasterRunner, WorkerRunner
 
 from .._exceptions import EXIT_RUN_ERROR, AuthloadError, ConfigError
-from .._redact import RedactingFilter, Redactor
+from .._redact import Redactor, redact_logs
 from .._run_id import new_run_id
 from ..mock import MockProcess
 from ..report import console_table, write_reports
@@ -88,9 +88,7 @@ def _build_plan(environment: Any, options: Any) -> Plan:
         report_dir=Path(options.report_dir) / run_id,
         options_key=(options.scenario, options.env),
     )
-    redacting = RedactingFilter(Redactor(plan.target.secrets()))
-    for handler in logging.getLogger().handlers:
-        handler.addFilter(redacting)
+    redact_logs(plan.target.secrets())
     return plan
 
 
