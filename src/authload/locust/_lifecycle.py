@@ -14,6 +14,7 @@ Worker traffic is in `_distributed`; figures in `_metrics` and `_summary`.
 
 from __future__ import annotations
 
+import gc
 import logging
 import signal
 import sys
@@ -46,6 +47,9 @@ def on_init(environment: Any, runner: Any, **_: Any) -> None:
     """Read the files and get the backend ready before anything spawns."""
     state = state_of(environment)
     environment.events.request.add_listener(state.recorder.on_request)
+    # Everything imported so far lives for the whole run: keep it out of the cyclic GC's scans,
+    # which otherwise cost a load process several percent of its requests.
+    gc.freeze()
     if isinstance(runner, WorkerRunner):
         distributed.listen_as_worker(environment, runner)
         return

@@ -58,9 +58,10 @@ class Recorder:
         """Listener of Locust's `request` event."""
         if request_type not in (STEP, CYCLE):
             return
-        series = self.series.get((request_type, name))
+        key = (request_type, name)
+        series = self.series.get(key)
         if series is None:
-            series = self.series[(request_type, name)] = Series()
+            series = self.series[key] = Series()
         series.histogram.record_value(max(1, min(int(response_time * 1000), _MAX_MICROSECONDS)))
         if exception is not None:
             series.failures += 1

@@ -22,8 +22,8 @@ def read_data(response: Response) -> Any:
     the status), so a 2xx with an error envelope is an error and vice versa.
     """
     try:
-        payload = json.loads(response.body)
-    except ValueError:
+        payload = _decode(response.body.decode())  # UTF-8, as CometChat sends; skips json's sniffing
+    except ValueError:  # UnicodeDecodeError is one too
         raise ProtocolError("response body is not JSON", status=response.status) from None
     if isinstance(payload, dict):
         if "data" in payload:
@@ -137,5 +137,6 @@ def _session(data: Any, response: Response, auth_token: str) -> Session:
     )
 
 
+_decode = json.JSONDecoder().decode
 _ME_PATH = w.client_path(w.ME)  # the hottest path of a load run: built once
 _DEVICE_BODY = _json({"platform": "WEB", "appInfo": {"version": "authload", "apiVersion": w.CLIENT_VERSION}})

@@ -42,13 +42,17 @@ class SdkSession:
         """`login(authToken)`."""
         if self.current is not None and self.current.auth_token == auth_token:
             return self.current
-        return (yield from self._login(ops.login_auth_token(self.app, auth_token)))
+        self.current = None  # a new login replaces the session, even if it fails
+        self.current = yield from ops.login_auth_token(self.app, auth_token)
+        return self.current
 
     def login_auth_key(self, uid: str, auth_key: str) -> Flow[Session]:
         """`login(uid, authKey)`."""
         if self.current is not None and self.current.user.uid == uid:
             return self.current
-        return (yield from self._login(ops.login_auth_key(self.app, uid, auth_key)))
+        self.current = None
+        self.current = yield from ops.login_auth_key(self.app, uid, auth_key)
+        return self.current
 
     def logout(self) -> Flow[bool]:
         """`logout()`; returns whether a request was sent."""
@@ -61,8 +65,3 @@ class SdkSession:
             if error.code != AUTH_ERR_AUTH_TOKEN_NOT_FOUND:
                 raise
         return True
-
-    def _login(self, flow: Flow[Session]) -> Flow[Session]:
-        self.current = None  # a new login replaces the session, even if it fails
-        self.current = yield from flow
-        return self.current
