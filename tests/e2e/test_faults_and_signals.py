@@ -118,9 +118,17 @@ def test_ctrl_c_writes_reports_and_stops_the_mock(tmp_path: Path, processes: lis
     summary = only_run(tmp_path / "r")
     assert summary["status"] == "interrupted"
     assert summary["total"]["requests"] > 0  # type: ignore[index]
-    assert "Traceback" not in err
+    assert not our_tracebacks(err), err[-3000:]
     mocks = subprocess.run(["pgrep", "-f", "authload.mock"], capture_output=True, text=True).stdout.split()
     assert str(os.getpid()) not in mocks and not [pid for pid in mocks if _parent_is(pid, child.pid)]
+
+
+def our_tracebacks(stderr: str) -> list[str]:
+    """Tracebacks in a run's stderr, less one Locust prints by itself in `--processes` runs: its
+    CSV writer greenlet can wake after the files were closed at exit ("I/O operation on closed
+    file" in locust/stats.py). Nothing of authload's is in that one."""
+    blocks = stderr.split("Traceback (most recent call last):")[1:]
+    return [b for b in blocks if not ("locust/stats.py" in b and "I/O operation on closed file" in b)]
 
 
 def _parent_is(pid: str, parent: int) -> bool:
