@@ -10,7 +10,6 @@ adds them up (`worker_report`). Only authload's own entries are recorded.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
 from typing import Any
 
 from hdrh.histogram import HdrHistogram
@@ -18,19 +17,43 @@ from hdrh.histogram import HdrHistogram
 STEP, CYCLE = "step", "cycle"
 _MAX_MICROSECONDS = 3_600_000_000  # one hour: nothing in an auth flow should take longer
 _KEY = "authload_metrics"
+_PENDING_LIMIT = 20_000  # distinct latency values held before they go into the histogram
 
 
 def _histogram() -> HdrHistogram:
     return HdrHistogram(1, _MAX_MICROSECONDS, 3)
 
 
-@dataclass
 class Series:
-    """Latencies and failures of one entry (a step or a flow's cycle)."""
+    """Latencies and failures of one entry (a step or a flow's cycle).
 
-    histogram: HdrHistogram = field(default_factory=_histogram)
-    failures: int = 0
-    error_codes: Counter[str] = field(default_factory=Counter)
+    Latencies are first counted per microsecond value in a plain dict (about
+    0.1 µs a request) and added to the HDR histogram in bulk when read or when
+    many distinct values have piled up (about 2 µs a value otherwise).
+    """
+
+    def __init__(self) -> None:
+        self._histogram: HdrHistogram = _histogram()
+        self._pending: Counter[int] = Counter()
+        self.failures = 0
+        self.error_codes: Counter[str] = Counter()
+
+    def record(self, microseconds: int) -> None:
+        self._pending[microseconds] += 1
+        if len(self._pending) > _PENDING_LIMIT:  # bounded memory, whatever the run's length
+            self._flush()
+
+    @property
+    def histogram(self) -> HdrHistogram:
+        """Everything recorded so far."""
+        self._flush()
+        return self._histogram
+
+    def _flush(self) -> None:
+        record = self._histogram.record_value
+        for value, count in self._pending.items():
+            record(value, count)
+        self._pending.clear()
 
     @property
     def requests(self) -> int:
@@ -62,7 +85,7 @@ class Recorder:
         series = self.series.get(key)
         if series is None:
             series = self.series[key] = Series()
-        series.histogram.record_value(max(1, min(int(response_time * 1000), _MAX_MICROSECONDS)))
+        series.record(max(1, min(int(response_time * 1000), _MAX_MICROSECONDS)))
         if exception is not None:
             series.failures += 1
             code = getattr(exception, "code", None) or f"INTERNAL_{type(exception).__name__}"
