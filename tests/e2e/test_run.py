@@ -66,6 +66,14 @@ def test_run_passes_and_reports_every_step(quick_scenario: Path, tmp_path: Path)
     for name, figures in summary["cycles"].items():
         assert int(rows[("cycle", name)]["Request Count"]) == figures["requests"]
     assert (run_dir / "report.html").stat().st_size > 1000
+    assert summary["files"] == {
+        "summary": "summary.json",
+        "junit": "junit.xml",
+        "markdown": "summary.md",
+        "html": "report.html",
+        "locust_csv": "locust_stats.csv",
+    }
+    assert all((run_dir / name).exists() for name in summary["files"].values())
     assert (run_dir / "junit.xml").exists()
     assert "login_auth_token" in result.stdout and "verdict: PASS" in result.stdout
     assert_no_secrets(result.stdout, result.stderr, *(p.read_text() for p in run_dir.iterdir()))

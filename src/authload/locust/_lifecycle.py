@@ -231,6 +231,10 @@ def _report(environment: Any) -> None:
         # figures once more, so its CSV and our summary count the same requests.
         gevent.sleep(locust_stats.CSV_STATS_INTERVAL_SEC + 0.1)
     summary = build_summary(state)
+    summary.files["html"] = "report.html"
+    csv_prefix = getattr(environment.parsed_options, "csv_prefix", None)
+    if csv_prefix and Path(csv_prefix).parent.resolve() == state.plan.report_dir.resolve():
+        summary.files["locust_csv"] = f"{Path(csv_prefix).name}_stats.csv"
     path = write_reports(summary, state.plan.report_dir, state.plan.target.secrets())
     environment.process_exit_code = summary.exit_code
     # Locust writes its HTML only when its main loop ends normally; on SIGTERM (how `authload run`
