@@ -55,15 +55,17 @@ class AuthFlowUser(User):
         self.driver = FastDriver(
             {"rest": target.rest_base_url, "client": target.client_base_url}, timeout=target.timeout
         )
+        credentials = Credentials(target.rest_api_key, target.auth_key)
+        # One `created` set per process: whatever flows leave behind is deleted at test_stop.
         self.virtual_user = VirtualUser(
-            p.App(target.app_id), Credentials(target.rest_api_key, target.auth_key), self.run_state.new_uid
+            p.App(target.app_id), credentials, self.run_state.new_uid, created=self.run_state.created
         )
-        self.virtual_user.created = self.run_state.created  # one set per process, cleaned at test_stop
         flows = plan.scenario.flows
         self.flow_names = [name for name, flow in flows.items() if flow.weight > 0]
         self.flow_weights = [flows[name].weight for name in self.flow_names]
         self.flows = flows
         self.contexts = {name: {"flow": name} for name in flows}  # one dict per flow, not per event
+        self.needs_pool = {name: flow.needs_pool for name, flow in flows.items()}
 
     def on_stop(self) -> None:
         driver = getattr(self, "driver", None)
@@ -75,7 +77,7 @@ class AuthFlowUser(User):
         names = self.flow_names
         name = names[0] if len(names) == 1 else random.choices(names, self.flow_weights)[0]
         flow = self.flows[name]
-        identity, owned = self.run_state.take_identity() if flow.needs_pool else (None, False)
+        identity, owned = self.run_state.take_identity() if self.needs_pool[name] else (None, False)
         try:
             self._run_cycle(name, flow, identity)
         finally:

@@ -35,12 +35,20 @@ class Identity:
 class VirtualUser:
     """One simulated client app: an SDK session plus the current identity."""
 
-    def __init__(self, app: App, credentials: Credentials, new_uid: Callable[[], str]) -> None:
+    def __init__(
+        self,
+        app: App,
+        credentials: Credentials,
+        new_uid: Callable[[], str],
+        *,
+        created: set[str] | None = None,
+    ) -> None:
         self.app = app
         self.credentials = credentials
         self.sdk = SdkSession(app)
         self.identity = Identity(uid="")
-        self.created: set[str] = set()  # users this virtual user created and has not deleted
+        # Users created and not deleted yet; pass a shared set to collect them across users.
+        self.created: set[str] = set() if created is None else created
         self._new_uid = new_uid
 
     def begin_cycle(self, identity: Identity | None) -> None:
