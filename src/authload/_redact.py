@@ -43,7 +43,12 @@ class RedactingFilter(logging.Filter):
 
 
 def redact_logs(secrets: Iterable[str]) -> None:
-    """Mask secrets in every record the root logger's handlers (Locust's among them) emit."""
+    """Mask secrets in every record the root logger's handlers (Locust's among them) emit.
+
+    Calling it again (a web UI run re-reads its environment) replaces the earlier filter.
+    """
     redacting = RedactingFilter(Redactor(secrets))
     for handler in logging.getLogger().handlers:
+        for old in [f for f in handler.filters if isinstance(f, RedactingFilter)]:
+            handler.removeFilter(old)
         handler.addFilter(redacting)

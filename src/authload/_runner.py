@@ -19,9 +19,9 @@ from types import FrameType
 from typing import Any
 
 from ._config import Config
-from ._exceptions import EXIT_CONFIG_ERROR, EXIT_RUN_ERROR, ConfigError, RunError
+from ._exceptions import EXIT_CONFIG_ERROR, ConfigError, RunError
 from ._run_id import new_run_id
-from .scenario import format_duration, load_run_files, load_scenario, parse_duration
+from .scenario import Load, format_duration, load_run_files, parse_duration
 
 
 @dataclass(frozen=True)
@@ -42,8 +42,8 @@ def locustfile_path() -> Path:
     return Path(__file__).parent / "locust" / "locustfile.py"
 
 
-def locust_command(config: Config, run_id: str, *, headless: bool = True) -> list[str]:
-    """The Locust command line that performs this run (the files must be valid: see `check`)."""
+def locust_command(config: Config, run_id: str, load: Load, *, headless: bool = True) -> list[str]:
+    """The Locust command line that performs this run; `load` is the checked scenario's (see `check`)."""
     report_dir = Path(config.report_dir) / run_id
     command = [sys.executable, "-m", "locust", "-f", str(locustfile_path())]
     command += ["--scenario", config.scenario, "--env", config.env, "--config-dir", config.config_dir]
@@ -52,7 +52,6 @@ def locust_command(config: Config, run_id: str, *, headless: bool = True) -> lis
         command.append("--allow-auth-key")
     if config.processes is not None:
         command += ["--processes", str(config.processes)]
-    load = load_scenario(config.scenario).load
     users = load.users if config.users is None else config.users
     spawn_rate = load.spawn_rate if config.spawn_rate is None else config.spawn_rate
     command += ["-u", str(users), "-r", str(spawn_rate)]
@@ -62,14 +61,18 @@ def locust_command(config: Config, run_id: str, *, headless: bool = True) -> lis
         command += ["--csv", str(report_dir / "locust"), "--html", str(report_dir / "report.html")]
         # Locust's final stats go to a file instead of the console, so authload's table ends the output.
         command += ["--json-file", str(report_dir / "locust_stats")]
-    else:
-        command += ["--web-host", "127.0.0.1", "--html", str(report_dir / "report.html")]
+    else:  # each start in the web UI is a run of its own, reported in its own folder
+        command += ["--web-host", "127.0.0.1"]
     return command
 
 
-def check(config: Config) -> None:
-    """Load both files and check the options now, so a mistake is exit 2 before anything starts."""
-    load_run_files(config.scenario, config.env, config.config_dir, allow_auth_key=config.allow_auth_key)
+def check(config: Config) -> Load:
+    """Load both files and check the options now, so a mistake is exit 2 before anything starts.
+
+    Returns the scenario's load, which the options override where given."""
+    scenario, _ = load_run_files(
+        config.scenario, config.env, config.config_dir, allow_auth_key=config.allow_auth_key
+    )
     if config.users is not None and config.users < 1:
         raise ConfigError(f"--users must be at least 1, not {config.users}")
     if config.spawn_rate is not None and not config.spawn_rate > 0:
@@ -81,13 +84,14 @@ def check(config: Config) -> None:
             raise ConfigError(f"--run-time: {error}") from None
         if seconds <= 0:
             raise ConfigError("--run-time must be longer than 0s")
+    return scenario.load
 
 
 def run(config: Config) -> RunResult:
     """Run a scenario headless; returns when the run is over and its reports are written."""
-    check(config)
+    load = check(config)
     run_id = new_run_id()
-    code = _run_child(locust_command(config, run_id))
+    code = _run_child(locust_command(config, run_id, load))
     report_dir = Path(config.report_dir) / run_id
     summary_path = report_dir / "summary.json"
     if not summary_path.exists():
@@ -100,8 +104,8 @@ def run(config: Config) -> RunResult:
 
 def ui(config: Config) -> int:
     """Open Locust's web UI on loopback for this scenario; returns Locust's exit code."""
-    check(config)
-    return _run_child(locust_command(config, new_run_id(), headless=False))
+    load = check(config)
+    return _run_child(locust_command(config, new_run_id(), load, headless=False))
 
 
 def _run_child(command: list[str]) -> int:
@@ -127,4 +131,4 @@ def _run_child(command: list[str]) -> int:
             child.kill()
 
 
-__all__ = ["EXIT_RUN_ERROR", "RunResult", "check", "locust_command", "run", "ui"]
+__all__ = ["RunResult", "check", "locust_command", "run", "ui"]

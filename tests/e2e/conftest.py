@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -41,6 +43,17 @@ def run_cli(
         timeout=timeout,
         env={**os.environ, **(env or {})},
     )
+
+
+def only_run(report_dir: Path) -> Path:
+    """The one run folder a test's report dir holds."""
+    (run,) = [path for path in report_dir.iterdir() if path.is_dir()]
+    return run
+
+
+def only_summary(report_dir: Path) -> Any:
+    """That run's summary.json, parsed."""
+    return json.loads((only_run(report_dir) / "summary.json").read_text())
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ import pytest
 
 from authload import MockConfig, MockProcess
 
-from .conftest import QUICK, ROOT, run_cli
+from .conftest import QUICK, ROOT, only_summary, run_cli
 
 pytestmark = pytest.mark.e2e
 
@@ -36,12 +36,6 @@ FAULTS = [
     {"kind": "error", "route": "me.login", "status": 500, "code": "ERR_OPERATION_FAILED", "probability": 0.1},
     {"kind": "reset", "route": "me.logout", "probability": 0.1},
 ]
-
-
-def only_run(report_dir: Path) -> dict[str, object]:
-    (run,) = [path for path in report_dir.iterdir() if path.is_dir()]
-    result: dict[str, object] = json.loads((run / "summary.json").read_text())
-    return result
 
 
 def test_faults_are_classified_and_match_the_mock(tmp_path: Path) -> None:
@@ -64,7 +58,7 @@ def test_faults_are_classified_and_match_the_mock(tmp_path: Path) -> None:
         stats = httpx.get(f"{mock.base_url}/_mock/stats").json()["routes"]
     assert result.returncode == 1, result.stderr[-3000:]  # completed, threshold failed
     assert "Traceback" not in result.stderr
-    steps = only_run(tmp_path / "r")["steps"]
+    steps = only_summary(tmp_path / "r")["steps"]
     assert isinstance(steps, dict)
 
     def codes(step: str) -> dict[str, int]:
@@ -115,7 +109,7 @@ def test_ctrl_c_writes_reports_and_stops_the_mock(tmp_path: Path, processes: lis
     child.send_signal(signal.SIGINT)
     out, err = child.communicate(timeout=60)
     assert child.returncode == 3, err[-3000:]
-    summary = only_run(tmp_path / "r")
+    summary = only_summary(tmp_path / "r")
     assert summary["status"] == "interrupted"
     assert summary["total"]["requests"] > 0  # type: ignore[index]
     assert not our_tracebacks(err), err[-3000:]
@@ -177,5 +171,5 @@ def test_provisioning_waits_out_rate_limits(tmp_path: Path) -> None:
         stats = httpx.get(f"{mock.base_url}/_mock/stats").json()["routes"]
     assert "provisioned 12 identities (12 new)" in result.stderr, result.stderr[-3000:]
     assert stats["users.create"]["codes"].get("ERR_TOO_MANY_REQUESTS", 0) > 0  # it was throttled, and waited
-    assert only_run(tmp_path / "r")["status"] == "completed"
+    assert only_summary(tmp_path / "r")["status"] == "completed"
     assert "cleanup left users behind" not in result.stderr

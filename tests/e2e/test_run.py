@@ -13,15 +13,10 @@ import pytest
 
 from authload import MockConfig
 
-from .conftest import QUICK, ROOT, run_cli
+from .conftest import QUICK, ROOT, only_run, run_cli
 
 pytestmark = pytest.mark.e2e
 SECRETS = (MockConfig().rest_api_key, MockConfig().auth_key)
-
-
-def only_run(report_dir: Path) -> Path:
-    (run,) = [path for path in report_dir.iterdir() if path.is_dir()]
-    return run
 
 
 TOKEN_SHAPE = re.compile(r"_\d{10}[0-9a-f]{30}")  # CometChat auth tokens: {uid}_{seconds}{30 hex}

@@ -17,6 +17,7 @@ from locust.contrib.fasthttp import FastHttpSession
 
 from .._exceptions import TransportError
 from ..protocol import Flow, Host, Request, Response
+from ..scenario import Target
 
 T = TypeVar("T")
 
@@ -33,6 +34,12 @@ class _LastError:
 
 class FastDriver:
     """Sends what a flow yields through one FastHttpSession."""
+
+    @classmethod
+    def for_target(cls, target: Target, concurrency: int = 1) -> FastDriver:
+        """A driver for the REST and client hosts of a resolved environment."""
+        urls: dict[Host, str] = {"rest": target.rest_base_url, "client": target.client_base_url}
+        return cls(urls, timeout=target.timeout, concurrency=concurrency)
 
     def __init__(self, base_urls: Mapping[Host, str], *, timeout: float, concurrency: int = 1) -> None:
         self._base_urls = dict(base_urls)

@@ -54,7 +54,7 @@ def provision(spec: Identities, target: Target, cancel: Event | None = None) -> 
 
     Setting `cancel` (Ctrl-C) stops it soon; `outcome.created` then says what to delete.
     """
-    driver = _driver(spec, target)
+    driver = FastDriver.for_target(target, spec.concurrency)
     app = p.App(target.app_id)
     outcome = Outcome()
 
@@ -77,7 +77,7 @@ def provision(spec: Identities, target: Target, cancel: Event | None = None) -> 
 
 def delete_users(uids: Iterable[str], target: Target, concurrency: int = 32) -> Counter[str]:
     """Delete users permanently; a user already gone is not an error."""
-    driver = FastDriver(_base_urls(target), timeout=target.timeout, concurrency=concurrency)
+    driver = FastDriver.for_target(target, concurrency)
     app = p.App(target.app_id)
     errors: Counter[str] = Counter()
 
@@ -141,11 +141,3 @@ def _run_bounded(
         cancel.set()
     if cancel.is_set():
         pool.kill()
-
-
-def _driver(spec: Identities, target: Target) -> FastDriver:
-    return FastDriver(_base_urls(target), timeout=target.timeout, concurrency=spec.concurrency)
-
-
-def _base_urls(target: Target) -> dict[p.Host, str]:
-    return {"rest": target.rest_base_url, "client": target.client_base_url}

@@ -52,9 +52,7 @@ class AuthFlowUser(User):
             self.stop()
             return
         target = plan.target
-        self.driver = FastDriver(
-            {"rest": target.rest_base_url, "client": target.client_base_url}, timeout=target.timeout
-        )
+        self.driver = FastDriver.for_target(target)
         credentials = Credentials(target.rest_api_key, target.auth_key)
         # One `created` set per process: whatever flows leave behind is deleted at test_stop.
         self.virtual_user = VirtualUser(
