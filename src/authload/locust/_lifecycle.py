@@ -200,7 +200,7 @@ def on_test_stop(environment: Any, **_: Any) -> None:
         _clean_up(environment)
         distributed.send_final_stats(environment)
         return
-    if not state.reported:
+    if not state.reported and state.started_at:  # a web UI quit before any start has nothing to report
         if isinstance(environment.runner, MasterRunner):
             distributed.wait_for_workers(environment)
         _report(environment)
