@@ -7,6 +7,8 @@ failed, 2 a configuration error, 3 the run could not complete.
 from __future__ import annotations
 
 import argparse
+import errno
+import socket
 import sys
 from collections.abc import Sequence
 from dataclasses import fields
@@ -21,13 +23,15 @@ from . import (
     AuthloadError,
     Config,
     ConfigError,
+    Environment,
     MockConfig,
+    RunError,
     load_environment,
-    load_scenario,
     run,
     ui,
 )
 from .mock import parse_fault_spec
+from .scenario import check_file
 
 
 def _add_config_options(parser: argparse.ArgumentParser) -> None:
@@ -71,9 +75,31 @@ def _parser() -> argparse.ArgumentParser:
     mock_parser.add_argument(
         "--rate-limits", action="store_true", help="apply CometChat's per-minute limits (off by default)"
     )
+    _add_cleanup_parser(commands)
     validate_parser = commands.add_parser("validate", help="check scenario and environment files")
     validate_parser.add_argument("files", nargs="+", type=Path)
     return parser
+
+
+def _add_cleanup_parser(commands: Any) -> None:
+    parser = commands.add_parser(
+        "cleanup", help="delete the users an earlier run left behind (from its ledger)"
+    )
+    which = parser.add_mutually_exclusive_group(required=True)
+    which.add_argument("run_id", nargs="?", help="the run whose leftovers to delete (its report folder)")
+    which.add_argument(
+        "--all-from-ledger", action="store_true", help="every run in --report-dir with users left"
+    )
+    parser.add_argument("--report-dir", default="reports", help="where the run folders are")
+    parser.add_argument("--env", help="environment to use instead of the one the ledger names")
+    parser.add_argument("--config-dir", default="config", help="where --env NAME is looked up")
+
+
+def _cleanup(args: argparse.Namespace) -> int:
+    from ._cleanup import clean_up_runs
+
+    run_id = None if args.all_from_ledger else args.run_id
+    return clean_up_runs(Path(args.report_dir), run_id, env=args.env, config_dir=args.config_dir)
 
 
 def _config(args: argparse.Namespace) -> Config:
@@ -94,24 +120,48 @@ def _ui(args: argparse.Namespace) -> int:
 def _mock_settings(args: argparse.Namespace) -> MockConfig:
     """The environment's mock settings, with the command line's faults, seed and limits on top."""
     base = load_environment(args.env, args.config_dir).mock_config().model_dump()
+    faults = [*base["faults"], *(_fault_rule(text) for text in args.fault)]
+    if args.seed is not None:
+        base["seed"] = args.seed
+    if args.rate_limits:
+        base["rate_limits"] = {**base["rate_limits"], "enabled": True}
     try:
-        faults = [*base["faults"], *(parse_fault_spec(text) for text in args.fault)]
-        if args.seed is not None:
-            base["seed"] = args.seed
-        if args.rate_limits:
-            base["rate_limits"] = {**base["rate_limits"], "enabled": True}
         return MockConfig.model_validate({**base, "faults": faults})
     except ValidationError as error:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
-        raise ConfigError(f"mock settings: {problems}") from None
+        raise ConfigError(f"mock settings: {_problems(error)}") from None
+
+
+def _fault_rule(text: str) -> dict[str, Any]:
+    """One `--fault` word, checked on its own so that the error can quote it."""
+    try:
+        rule = parse_fault_spec(text)
+        MockConfig.model_validate({"faults": [rule]})
+    except ValidationError as error:
+        raise ConfigError(f"--fault {text!r}: {_problems(error, last_only=True)}") from None
     except ValueError as error:
         raise ConfigError(str(error)) from None
+    return rule
+
+
+def _problems(error: ValidationError, *, last_only: bool = False) -> str:
+    """pydantic's errors on one line: `field: message; ...`."""
+    problems = []
+    for item in error.errors():
+        loc = [str(part) for part in item["loc"]]
+        loc = loc[-1:] if last_only else loc
+        problems.append(f"{'.'.join(loc)}: {item['msg'].removeprefix('Value error, ')}")
+    return "; ".join(problems)
 
 
 def _mock(args: argparse.Namespace) -> int:
+    if not 0 <= args.port <= 65535:
+        raise ConfigError(f"--port {args.port}: a port is 0-65535 (0: any free port)")
     settings = _mock_settings(args)
+    listening = False
 
     def ready(base_url: str) -> None:
+        nonlocal listening
+        listening = True
         print(f"authload mock listening on {base_url}", flush=True)
         print(f"  app id:       {settings.app_id}  (region {settings.region})")
         print(f"  REST API key: {settings.rest_api_key}  (fullAccess)")
@@ -120,8 +170,25 @@ def _mock(args: argparse.Namespace) -> int:
 
     from . import serve_mock  # the ASGI stack loads only for this command
 
-    serve_mock(settings, host=args.host, port=args.port, on_ready=ready)
+    try:
+        serve_mock(settings, host=args.host, port=args.port, on_ready=ready)
+    except OSError as error:
+        if listening:
+            raise
+        raise _bind_error(args.host, args.port, error) from None
     return EXIT_OK
+
+
+def _bind_error(host: str, port: int, error: OSError) -> AuthloadError:
+    """Why `host:port` cannot be listened on: a wrong value is exit 2, a busy port exit 3."""
+    where = f"cannot listen on {host}:{port}"
+    if isinstance(error, socket.gaierror):
+        return ConfigError(f"{where}: {host!r} is not a known host name or address")
+    if error.errno == errno.EADDRNOTAVAIL:
+        return ConfigError(f"{where}: {host} is not an address of this machine")
+    if error.errno == errno.EADDRINUSE:
+        return RunError(f"{where}: the port is in use (another process listens on it; try --port 0)")
+    return RunError(f"{where}: {error.strerror or error}")
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -136,29 +203,15 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _describe(path: Path) -> str:
-    import yaml
-
-    try:
-        head: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError):
-        head = None  # the loader below reports it with file and line
-    if isinstance(head, dict) and "backend" in head:
-        environment = load_environment(path, environ=_placeholders(path))
-        return f"environment {environment.name!r} ({environment.backend})"
-    scenario = load_scenario(path)
-    return f"scenario {scenario.name!r}: {len(scenario.flows)} flows, {len(scenario.thresholds)} thresholds"
+    checked = check_file(path)
+    if isinstance(checked, Environment):
+        return f"environment {checked.name!r} ({checked.backend})"
+    rules = checked.parsed_thresholds()
+    guard = " (the default guard)" if checked.thresholds is None else ""
+    return f"scenario {checked.name!r}: {len(checked.flows)} flows, {len(rules)} thresholds{guard}"
 
 
-def _placeholders(path: Path) -> dict[str, str]:
-    """Validate a template without its secrets: unset `${VAR}`s get a stand-in value."""
-    import os
-    import re
-
-    names = re.findall(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}", path.read_text(encoding="utf-8"))  # no default
-    return {**{name: f"unset-{name}" for name in names}, **os.environ}
-
-
-COMMANDS = {"run": _run, "ui": _ui, "mock": _mock, "validate": _validate}
+COMMANDS = {"run": _run, "ui": _ui, "mock": _mock, "validate": _validate, "cleanup": _cleanup}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

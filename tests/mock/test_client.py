@@ -141,12 +141,13 @@ async def test_unknown_paths_and_methods_are_api_not_found() -> None:
             ("PATCH", me()),
             ("POST", rest(wire.USER, uid="a")),
             ("GET", "/"),
+            ("POST", rest(wire.AUTH_TOKENS, uid="cometchat-uid-1") + "%0A"),  # `$` allows a final newline
         ):
             reply = await http.request(method, path, headers=key(config))
             assert reply.status_code == 404 and code(reply) == wire.ERR_API_NOT_FOUND
         slash = await http.get(rest(wire.USERS) + "/", headers=key(config))
         assert slash.status_code == 200
-        assert (await stats(http))["routes"]["unknown"]["codes"] == {wire.ERR_API_NOT_FOUND: 4}
+        assert (await stats(http))["routes"]["unknown"]["codes"] == {wire.ERR_API_NOT_FOUND: 5}
 
 
 async def test_a_failing_handler_is_a_counted_500_envelope() -> None:

@@ -11,7 +11,8 @@ from mock_helpers import client, code, key, me, mint, rest, stats, token
 
 from authload._exceptions import TransportError
 from authload.mock import MockConfig, create_mock_app
-from authload.mock._config import LatencyFault
+from authload.mock._app import API_ROUTES
+from authload.mock._config import ROUTE_NAMES, LatencyFault
 from authload.mock._faults import FaultInjector, draw_delay
 from authload.protocol import wire
 
@@ -162,3 +163,24 @@ def test_fault_config_is_validated() -> None:
         MockConfig.model_validate({"faults": [{"kind": "explode"}]})
     with pytest.raises(ValueError, match="probability"):
         MockConfig.model_validate({"faults": [{"kind": "error", "probability": 2}]})
+
+
+def test_fault_routes_must_be_known_and_the_error_lists_them() -> None:
+    with pytest.raises(
+        ValueError, match="unknown route 'me.logn'; known routes: \\*, users.create"
+    ) as caught:
+        MockConfig.model_validate({"faults": [{"kind": "error", "route": "me.logn"}]})
+    assert all(name in str(caught.value) for name in ROUTE_NAMES)
+    for route in ("*", None, "me.login"):
+        MockConfig.model_validate({"faults": [{"kind": "reset", "route": route}]})
+
+
+def test_an_unknown_fault_kind_lists_the_known_ones() -> None:
+    with pytest.raises(ValueError, match="unknown fault kind 'erorr'; known kinds: latency, error, reset"):
+        MockConfig.model_validate({"faults": [{"kind": "erorr"}]})
+    with pytest.raises(ValueError, match="a fault needs a kind"):
+        MockConfig.model_validate({"faults": [{"route": "me.login"}]})
+
+
+def test_route_names_are_the_served_routes() -> None:
+    assert sorted(ROUTE_NAMES) == sorted(route.name for route in API_ROUTES)

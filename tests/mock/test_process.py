@@ -8,11 +8,13 @@ import subprocess
 import sys
 import time
 import urllib.request
+from pathlib import Path
 
 import pytest
 
 from authload._exceptions import RunError
 from authload.mock import MockConfig, MockProcess
+from authload.protocol import wire
 
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
@@ -35,6 +37,22 @@ def test_start_serves_the_given_config_and_stop_ends_it() -> None:
     assert process.poll() is not None
     assert mock.pid is None
     mock.stop()  # twice is fine
+
+
+def test_keys_travel_over_a_pipe_never_on_the_command_line_or_environment() -> None:
+    rest_key, auth_key = "rest-" + "7" * 35, "auth-" + "8" * 35
+    config = MockConfig(rest_api_key=rest_key, auth_key=auth_key, app_id="keyed-app")
+    with MockProcess(config) as mock:
+        assert mock.pid is not None
+        for part in ("cmdline", "environ"):
+            seen = Path(f"/proc/{mock.pid}/{part}").read_bytes()
+            assert rest_key.encode() not in seen and auth_key.encode() not in seen, part
+        request = urllib.request.Request(
+            mock.base_url + wire.rest_path(wire.USERS),
+            headers={wire.H_API_KEY: rest_key, wire.H_APP_ID: "keyed-app"},
+        )
+        with _OPENER.open(request, timeout=5) as reply:  # the child did get the keys
+            assert reply.status == 200
 
 
 def test_a_child_that_cannot_start_is_a_run_error_with_its_stderr() -> None:

@@ -42,6 +42,7 @@ async def test_create_with_auth_token() -> None:
         ({"uid": "a"}, "name"),
         ({"uid": "a b", "name": "n"}, "uid"),
         ({"uid": "a@b", "name": "n"}, "uid"),
+        ({"uid": "ab\n", "name": "n"}, "uid"),  # a `$`-anchored check lets a final newline through
         ({"uid": "a" * 101, "name": "n"}, "uid"),
         ({"uid": "a", "name": "n" * 101}, "name"),
         ({"uid": 5, "name": "n"}, "uid"),

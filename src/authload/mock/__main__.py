@@ -1,8 +1,11 @@
 """`python -m authload.mock`: serve the mock; print one JSON line when ready.
 
 ```
-python -m authload.mock --host 127.0.0.1 --port 0 [--config-json JSON] [--parent-pid PID]
+python -m authload.mock --host 127.0.0.1 --port 0 [--config-stdin | --config-json JSON] [--parent-pid PID]
 ```
+
+`--config-stdin` reads the `MockConfig` JSON from stdin until EOF (what `MockProcess`
+uses, so keys never appear on a command line); `--config-json` is for hand use.
 
 The ready line is `{"base_url": "http://127.0.0.1:PORT", "app_id": ..., "region": ..., "pid": ...}`.
 With `--parent-pid`, the mock exits when that process is gone, so an orphan never lingers.
@@ -47,18 +50,27 @@ def _watch_parent(parent_pid: int, stop: threading.Event) -> None:
             os._exit(0)
 
 
+def _problems(error: ValidationError) -> str:
+    # Field and reason only: pydantic's own text quotes the input, which may hold a key.
+    return "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
+
+
 def main(argv: list[str] | None = None) -> int:
     """Parse the options and serve until interrupted."""
     parser = argparse.ArgumentParser(prog="python -m authload.mock", description=__doc__.split("\n")[0])
     parser.add_argument("--host", default="127.0.0.1", help="interface to bind (default: loopback)")
     parser.add_argument("--port", type=int, default=0, help="port (0 = a free one; see the ready line)")
-    parser.add_argument("--config-json", default=None, help="MockConfig as JSON")
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument("--config-json", default=None, help="MockConfig as JSON (visible in `ps`)")
+    source.add_argument("--config-stdin", action="store_true", help="read the MockConfig JSON from stdin")
     parser.add_argument("--parent-pid", type=int, default=None, help="exit when this process is gone")
     args = parser.parse_args(argv)
+    text = sys.stdin.read() if args.config_stdin else args.config_json
     try:
-        config = MockConfig.model_validate_json(args.config_json) if args.config_json else MockConfig()
+        config = MockConfig.model_validate_json(text) if text else MockConfig()
     except ValidationError as error:
-        print(f"authload.mock: invalid --config-json: {error}", file=sys.stderr)
+        origin = "stdin" if args.config_stdin else "--config-json"
+        print(f"authload.mock: invalid configuration on {origin}: {_problems(error)}", file=sys.stderr)
         return 2
     stop = threading.Event()
     if args.parent_pid is not None:
@@ -71,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         serve(config, args.host, args.port, ready, stop=stop)
-    except OSError as error:  # typically: cannot bind host:port
+    except (OSError, OverflowError) as error:  # cannot bind host:port (or no such port)
         print(f"authload.mock: cannot listen on {args.host}:{args.port}: {error}", file=sys.stderr)
         return 1
     return 0

@@ -11,11 +11,36 @@ from __future__ import annotations
 import hashlib
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from authload.protocol import wire
 
 _FROZEN = ConfigDict(extra="forbid", frozen=True)
+
+# The API route names, as `GET /_mock/stats` counts them and fault rules name them.
+# (A test checks this list against the routes the app serves.)
+ROUTE_NAMES: tuple[str, ...] = (
+    "users.create",
+    "users.list",
+    "users.get",
+    "users.update",
+    "users.delete",
+    "users.deactivate",
+    "users.reactivate",
+    "tokens.create",
+    "tokens.list",
+    "tokens.get",
+    "tokens.update",
+    "tokens.delete",
+    "tokens.flush",
+    "me.login",
+    "me.get",
+    "me.logout",
+    "settings.get",
+    "user_sessions.create",
+    "analytics.ping",
+)
+FAULT_KINDS: tuple[str, ...] = ("latency", "error", "reset", "non_json", "slow_body")
 
 # Fixed, documented defaults so that a harness and a mock agree without configuration.
 DEFAULT_REST_API_KEY = hashlib.sha1(b"authload-mock:fullAccess").hexdigest()
@@ -89,6 +114,14 @@ class _FaultBase(BaseModel):
     probability: float = Field(
         default=1.0, ge=0.0, le=1.0, description="Chance that a matching request is hit."
     )
+
+    @field_validator("route")
+    @classmethod
+    def _known_route(cls, route: str | None) -> str | None:
+        # A misspelt route would match nothing, so the fault would silently never fire.
+        if route is not None and route != "*" and route not in ROUTE_NAMES:
+            raise ValueError(f"unknown route {route!r}; known routes: *, {', '.join(ROUTE_NAMES)}")
+        return route
 
 
 class LatencyFault(_FaultBase):
@@ -180,10 +213,36 @@ class MockConfig(BaseModel):
         default=wire.TOKENS_KEPT_PER_USER, ge=1, description="Rolling window of valid tokens per user."
     )
     max_body_bytes: int = Field(
-        default=10_240, ge=1, description="Larger request bodies get ERR_BAD_REQUEST."
+        default=10_240, ge=1, description="Larger request bodies get 413 ERR_BAD_REQUEST."
+    )
+    max_url_bytes: int = Field(
+        default=8_192, ge=64, description="Longer request targets (path and query) get 414 ERR_BAD_REQUEST."
+    )
+    max_header_bytes: int = Field(
+        default=16_384,
+        ge=256,
+        description="Longer request heads (request line and headers) get 431 ERR_BAD_REQUEST.",
+    )
+    request_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        le=3600,
+        description="A request must arrive whole (head and body) this soon after its first byte, "
+        "or after the connection opens; else 408 ERR_BAD_REQUEST and the connection closes.",
     )
     rate_limits: RateLimits = Field(default=RateLimits(), description="Per-minute tiers.")
     faults: tuple[FaultRule, ...] = Field(default=(), description="Per-route fault rules, applied in order.")
+
+    @field_validator("faults", mode="before")
+    @classmethod
+    def _known_kinds(cls, faults: object) -> object:
+        # pydantic's own message for a bad discriminator is long and technical.
+        for rule in faults if isinstance(faults, list | tuple) else ():
+            kind = rule.get("kind") if isinstance(rule, dict) else getattr(rule, "kind", None)
+            if kind not in FAULT_KINDS:
+                what = "a fault needs a kind" if kind is None else f"unknown fault kind {kind!r}"
+                raise ValueError(f"{what}; known kinds: {', '.join(FAULT_KINDS)}")
+        return faults
 
     def public_dump(self) -> dict[str, object]:
         """The configuration without its keys (for `GET /_mock/config`)."""

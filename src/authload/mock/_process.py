@@ -3,7 +3,9 @@
 Plain `subprocess`, `select` and `urllib` only, so it works unchanged inside a
 gevent-monkey-patched Locust process. The child gets its own session, so a
 Ctrl-C in the terminal reaches the harness, which then stops the mock itself;
-it is also told our pid and exits if we die first.
+it is also told our pid and exits if we die first. Its configuration, keys
+included, goes over its stdin pipe, never on its command line (which `ps` shows
+to every user of the machine).
 """
 
 from __future__ import annotations
@@ -65,21 +67,22 @@ class MockProcess:
         if self._process is not None:
             raise RunError("the mock process is already started")
         command = [sys.executable, "-m", "authload.mock", "--host", self.host, "--port", str(self.port)]
-        # Only the non-default fields: a short command line, and default keys stay out of `ps`.
-        # (Faults in full: `kind` is their discriminator even where it is a default.)
-        fields = self.config.model_dump(mode="json", exclude_defaults=True)
-        if self.config.faults:
-            fields["faults"] = [fault.model_dump(mode="json") for fault in self.config.faults]
-        config_json = json.dumps(fields, separators=(",", ":"))
-        command += ["--config-json", config_json, "--parent-pid", str(os.getpid())]
+        command += ["--config-stdin", "--parent-pid", str(os.getpid())]
         self._stderr = tempfile.TemporaryFile()
         self._process = subprocess.Popen(
             command,
-            stdin=subprocess.DEVNULL,
+            stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self._stderr,
             start_new_session=True,
         )
+        assert self._process.stdin is not None
+        try:
+            # Over a pipe, not the command line: keys on a command line show in `ps` to any user.
+            with self._process.stdin as pipe:
+                pipe.write(self._config_json())
+        except BrokenPipeError:
+            pass  # the child died at once; `_read_ready` reports its exit and stderr
         deadline = time.monotonic() + self.startup_timeout
         try:
             self.base_url = self._read_ready(deadline)
@@ -88,6 +91,13 @@ class MockProcess:
             self.stop()
             raise
         return self.base_url
+
+    def _config_json(self) -> bytes:
+        # Only the non-default fields, in short; faults in full (`kind` is their discriminator).
+        fields = self.config.model_dump(mode="json", exclude_defaults=True)
+        if self.config.faults:
+            fields["faults"] = [fault.model_dump(mode="json") for fault in self.config.faults]
+        return json.dumps(fields, separators=(",", ":")).encode()
 
     def _read_ready(self, deadline: float) -> str:
         process = self._process

@@ -17,7 +17,7 @@ def _pattern(route: Route) -> re.Pattern[str]:
     parts = _PARAM.split(route.template)  # literal, name, literal, name, ...
     body = "".join(re.escape(part) if i % 2 == 0 else f"(?P<{part}>[^/]+)" for i, part in enumerate(parts))
     prefixes = "|".join(re.escape(f"/{v}") if v else "" for v in route.versions)
-    return re.compile(f"^(?:{prefixes}){body}$")
+    return re.compile(f"(?:{prefixes}){body}")  # used with fullmatch: `$` allows a final newline
 
 
 class Router:
@@ -43,7 +43,7 @@ class Router:
         if len(path) > 1 and path.endswith("/"):
             return self.match(method, path.rstrip("/") or "/")
         for pattern, route in self._dynamic.get(method, ()):
-            found = pattern.match(path)
+            found = pattern.fullmatch(path)
             if found is not None:
                 return route, found.groupdict()
         return None

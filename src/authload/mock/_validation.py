@@ -49,7 +49,7 @@ def _uid(errors: Errors, body: dict[str, Any]) -> str:
     uid = raw.lower()  # CometChat lowercases uids on create
     if len(uid) > wire.UID_MAX_LENGTH:
         _add(errors, "uid", f"The uid may not be greater than {wire.UID_MAX_LENGTH} characters.")
-    elif not wire.UID_PATTERN.match(uid):
+    elif not wire.UID_PATTERN.fullmatch(uid):  # the pattern's `$` would accept a final newline
         _add(errors, "uid", "The uid may only contain letters, numbers, dashes and underscores.")
     return uid
 
