@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from xml.etree import ElementTree as ET
 
 from ._figures import Figures
 from ._summary import RunSummary
 
+# Characters XML 1.0 cannot hold at all, not even escaped (ElementTree writes them raw).
+_NOT_XML = re.compile("[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _COLUMNS = ("Type", "Name", "Reqs", "Fails", "Err%", "p50", "p90", "p95", "p99", "Max", "Req/s")
 
 
@@ -68,23 +71,29 @@ def markdown(summary: RunSummary) -> str:
     return title + head + body + "\n" + (checks or "- no thresholds\n")
 
 
+def _xml_text(text: str) -> str:
+    """`text` with what XML 1.0 cannot hold shown as `\\xNN` (a name or error could hold it)."""
+    return _NOT_XML.sub(lambda match: repr(match.group())[1:-1], text)
+
+
 def junit_xml(summary: RunSummary) -> str:
     """One test case per threshold; a run that did not complete is an error case."""
-    suite = ET.Element("testsuite", name=f"authload.{summary.scenario}", timestamp=summary.started_at)
+    scenario = _xml_text(summary.scenario)
+    suite = ET.Element("testsuite", name=f"authload.{scenario}", timestamp=_xml_text(summary.started_at))
     failures = errors = 0
     for verdict in summary.verdicts:
-        case = ET.SubElement(
-            suite, "testcase", classname=f"authload.{summary.scenario}", name=verdict.threshold.key
-        )
+        case = ET.SubElement(suite, "testcase", classname=f"authload.{scenario}", name=verdict.threshold.key)
+        if verdict.threshold.note:  # the default guard: say why this rule is there
+            properties = ET.SubElement(case, "properties")
+            ET.SubElement(properties, "property", name="note", value=verdict.threshold.note)
         if not verdict.passed:
             failures += 1
             ET.SubElement(case, "failure", message=verdict.describe()).text = verdict.describe()
     if summary.status != "completed":
         errors += 1
-        case = ET.SubElement(suite, "testcase", classname=f"authload.{summary.scenario}", name="run")
-        ET.SubElement(case, "error", message=summary.error or summary.status).text = (
-            summary.error or summary.status
-        )
+        case = ET.SubElement(suite, "testcase", classname=f"authload.{scenario}", name="run")
+        reason = _xml_text(summary.error or summary.status)
+        ET.SubElement(case, "error", message=reason).text = reason
     suite.set("tests", str(len(summary.verdicts) + errors))
     suite.set("failures", str(failures))
     suite.set("errors", str(errors))

@@ -19,18 +19,24 @@ class Verdict:
 
     def to_json(self) -> dict[str, Any]:
         unit = "ms" if self.threshold.metric not in ("error_rate", "requests") else None
-        return {
+        data: dict[str, Any] = {
             "threshold": self.threshold.key,
             "rule": self.threshold.text,
             "measured": None if self.measured is None else round(self.measured, 6),
             "unit": unit or ("fraction" if self.threshold.metric == "error_rate" else "count"),
             "passed": self.passed,
         }
+        if self.threshold.note:
+            data["note"] = self.threshold.note  # the default guard says so
+        return data
 
     def describe(self) -> str:
         """`login_auth_token.p95 < 250ms: 12.3ms PASS`."""
         shown = "no data" if self.measured is None else _format(self.threshold.metric, self.measured)
-        return f"{self.threshold.key} {self.threshold.text}: {shown} {'PASS' if self.passed else 'FAIL'}"
+        guard = " (default guard)" if self.threshold.note else ""
+        return (
+            f"{self.threshold.key} {self.threshold.text}{guard}: {shown} {'PASS' if self.passed else 'FAIL'}"
+        )
 
 
 def evaluate(

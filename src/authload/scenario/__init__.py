@@ -6,11 +6,12 @@ the field of each problem; never a traceback.
 
 from ._durations import format_duration, parse_duration
 from ._environment import Environment, Target
-from ._loader import environment_path, load_environment, load_run_files, load_scenario
+from ._loader import check_file, environment_path, load_environment, load_run_files, load_scenario
 from ._model import LOCAL_STEPS, PAUSE, STEPS, Flow, Identities, Load, Scenario, Step
-from ._thresholds import METRICS, TOTAL, Threshold, parse_threshold
+from ._thresholds import DEFAULT_GUARD, METRICS, TOTAL, Threshold, parse_threshold
 
 __all__ = [
+    "DEFAULT_GUARD",
     "LOCAL_STEPS",
     "METRICS",
     "PAUSE",
@@ -24,6 +25,7 @@ __all__ = [
     "Step",
     "Target",
     "Threshold",
+    "check_file",
     "environment_path",
     "format_duration",
     "load_environment",

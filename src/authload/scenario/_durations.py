@@ -7,6 +7,7 @@ import re
 
 _PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+MAX_DURATION = 7 * 24 * 3600.0  # a week: longer is a typo (or `99999999999999999999999s`)
 
 
 def parse_duration(value: object) -> float:
@@ -14,7 +15,7 @@ def parse_duration(value: object) -> float:
     if isinstance(value, bool):
         raise ValueError("expected a duration such as 30s, 2m or 500ms")
     if isinstance(value, int | float):
-        seconds = float(value)
+        seconds = float(value) if value < MAX_DURATION * 2 else math.inf  # float(10**400) overflows
     else:
         text = str(value).strip().replace(" ", "")
         if re.fullmatch(r"\d+(?:\.\d+)?", text):
@@ -25,6 +26,8 @@ def parse_duration(value: object) -> float:
             raise ValueError(f"{value!r} is not a duration such as 30s, 2m or 500ms")
     if seconds < 0:
         raise ValueError("a duration cannot be negative")
+    if not seconds <= MAX_DURATION:  # also refuses nan
+        raise ValueError("a duration can be at most a week (168h)")
     return seconds
 
 

@@ -6,15 +6,35 @@ them, `https://{app_id}.api-{region}.cometchat.io` for REST and
 `https://{app_id}.apiclient-{region}.cometchat.io` for the client API, unless
 overridden. Keys are `${VAR}` references, resolved by the loader and held as
 `SecretStr`, so they print as `**********`.
+
+Everything that goes into a URL or a header is checked here, so a bad value is
+a configuration error (exit 2) naming the field, never its value:
+
+- `app_id`: one DNS label, letters, digits and inner hyphens, at most 63
+  characters (CometChat app ids are hex strings). Nothing that could end or
+  change the host (`evil.com/x#` would send the REST key elsewhere).
+- `region`: one of `us`, `eu`, `in`, `private`.
+- `rest_base_url`, `client_base_url`: `http(s)://host[:port][/path]`, port
+  1-65535; no user info, query, fragment or whitespace.
+- `rest_api_key`, `auth_key`: a valid HTTP header value, visible ASCII
+  (inner spaces allowed), no line breaks, NUL or other control characters,
+  no leading or trailing whitespace (a CRLF `.env` file leaves a `\r`).
 """
 
 from __future__ import annotations
 
+import re
 from typing import Literal
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from ..mock import MockConfig
+
+_APP_ID = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
+_HEADER_VALUE = re.compile(r"[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?")
+_URL_TEXT = re.compile(r"[\x21-\x7e]+")
+_HOST = re.compile(r"[a-z0-9._-]+|[0-9a-f:.]+")  # a name or IPv4 address, or an IPv6 literal
 
 
 class Environment(BaseModel):
@@ -35,6 +55,37 @@ class Environment(BaseModel):
     auth_key: SecretStr | None = None
     timeout: float = Field(10.0, gt=0, le=300, description="seconds per request")
     mock: MockConfig | None = None
+
+    @field_validator("app_id")
+    @classmethod
+    def _valid_app_id(cls, value: str | None) -> str | None:
+        if value is not None and not _APP_ID.fullmatch(value):
+            raise ValueError("must be letters, digits and inner hyphens, at most 63 (a CometChat app id)")
+        return value
+
+    @field_validator("rest_api_key", "auth_key")
+    @classmethod
+    def _header_value(cls, value: SecretStr | None) -> SecretStr | None:
+        # An empty Auth Key means "none" (`${COMETCHAT_AUTH_KEY:-}`); anything else is sent as a header.
+        if (
+            value is not None
+            and value.get_secret_value()
+            and not _HEADER_VALUE.fullmatch(value.get_secret_value())
+        ):
+            raise ValueError(
+                "cannot be sent as an HTTP header: it holds a line break, a control or non-ASCII "
+                "character, or leading/trailing whitespace (value not shown)"
+            )
+        return value
+
+    @field_validator("rest_base_url", "client_base_url")
+    @classmethod
+    def _base_url(cls, value: str | None) -> str | None:
+        if value is not None:
+            problem = _url_problem(value)
+            if problem:
+                raise ValueError(f"must be http(s)://host[:port][/path]: {problem}")
+        return value
 
     @model_validator(mode="after")
     def _complete(self) -> Environment:
@@ -94,6 +145,28 @@ class Target(BaseModel):
     def secrets(self) -> list[str]:
         """The values a report must never contain."""
         return [value for value in (self.rest_api_key, self.auth_key) if value]
+
+
+def _url_problem(url: str) -> str | None:
+    """Why `url` is not a plain base URL, or None."""
+    if not _URL_TEXT.fullmatch(url):
+        return "whitespace, control or non-ASCII characters"
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return "not a URL (or a port outside 1-65535)"
+    if parts.scheme not in ("http", "https"):
+        return f"the scheme must be http or https, not {parts.scheme or 'missing'!r}"
+    if not parts.hostname or not _HOST.fullmatch(parts.hostname):
+        return "no host, or a host that is not a name or an address"
+    if parts.username is not None or parts.password is not None:
+        return "no user or password in the URL"
+    if parts.query or parts.fragment or url.endswith(("?", "#")):
+        return "no query (?) or fragment (#)"
+    if port == 0:
+        return "port 0"
+    return None
 
 
 def _reveal(secret: SecretStr | None) -> str:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TypeVar
@@ -12,7 +13,7 @@ from pydantic import BaseModel, ValidationError
 from .._exceptions import ConfigError
 from ._environment import Environment
 from ._model import Scenario
-from ._yaml import SourceMap, dotted, load_yaml
+from ._yaml import VARIABLE, SourceMap, dotted, load_yaml
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -59,6 +60,28 @@ def load_run_files(
             source=str(scenario_path),
         )
     return scenario, env
+
+
+def check_file(path: str | Path) -> Scenario | Environment:
+    """What `authload validate` does with one file: an environment (it has `backend`) or a
+    scenario, fully checked. An environment's unset `${VAR}` without a default gets a
+    stand-in value, so a template validates without its secrets; set ones are checked."""
+    data, _ = load_yaml(Path(path))
+    if isinstance(data, dict) and "backend" in data:
+        return load_environment(path, environ={**_stand_ins(data), **os.environ})
+    return load_scenario(path)
+
+
+def _stand_ins(data: dict[Any, Any]) -> dict[str, str]:
+    """A valid-looking value for each `${VAR}` (without a default) of a top-level field."""
+    stand_ins = {}
+    for key, value in data.items():
+        for match in VARIABLE.finditer(value if isinstance(value, str) else ""):
+            if match.group(2) is None:
+                name = match.group(1)
+                url = isinstance(key, str) and key.endswith("_base_url")
+                stand_ins[name] = "http://unset.invalid" if url else f"unset-{name.replace('_', '-').lower()}"
+    return stand_ins
 
 
 def environment_path(name_or_path: str | Path, config_dir: str | Path = "config") -> Path:

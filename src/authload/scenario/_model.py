@@ -5,10 +5,18 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from ._durations import parse_duration
-from ._thresholds import TOTAL, Threshold, parse_threshold
+from ._thresholds import DEFAULT_GUARD, DEFAULT_GUARD_NOTE, TOTAL, Threshold, parse_threshold
 
 STEPS = (
     "create_user",
@@ -21,8 +29,19 @@ STEPS = (
 )
 PAUSE = "pause"
 LOCAL_STEPS = ("session_check",)  # send nothing, so they stay out of `total`
-_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
-_UID_PREFIX = re.compile(r"^[a-z0-9_-]{1,60}$")
+# Matched with `fullmatch`: `$` would also match before a trailing newline ("ab\n").
+_NAME = re.compile(r"[a-z][a-z0-9_]{0,62}")
+_UID_PREFIX = re.compile(r"[a-z0-9_-]{1,60}")
+MAX_PAUSE = 3600.0  # seconds; a longer think time is a typo
+MAX_WEIGHT = 1_000_000.0  # weights are relative; a bound keeps their sum finite
+
+
+def _text_problem(value: str, *, lines: bool) -> str | None:
+    """Control characters end up raw in reports (and make junit.xml invalid XML)."""
+    allowed = "\n\t" if lines else ""
+    if any(not char.isprintable() and char not in allowed for char in value):
+        return "must not contain control characters" + ("" if lines else " or line breaks")
+    return None
 
 
 class _Strict(BaseModel):
@@ -42,7 +61,7 @@ class Identities(_Strict):
     @field_validator("uid_prefix")
     @classmethod
     def _valid_prefix(cls, value: str) -> str:
-        if not _UID_PREFIX.match(value):
+        if not _UID_PREFIX.fullmatch(value):
             raise ValueError("must be 1-60 characters of lowercase a-z, 0-9, _ or - (CometChat uids)")
         return value
 
@@ -66,35 +85,59 @@ class Step(_Strict):
     name: str
     pause: tuple[float, float] | None = None
 
+    @model_validator(mode="after")
+    def _consistent(self) -> Step:
+        if self.name not in (*STEPS, PAUSE):
+            raise ValueError(f"unknown step {self.name!r}; expected one of {', '.join((*STEPS, PAUSE))}")
+        if self.name != PAUSE:
+            if self.pause is not None:
+                raise ValueError(f"step {self.name!r} takes no pause")
+            return self
+        if self.pause is None:
+            raise ValueError("pause needs a length: {pause: 1s} or {pause: 1s-3s}")
+        low, high = self.pause
+        if not 0 <= low <= high <= MAX_PAUSE:
+            raise ValueError(f"pause must run from short to long, between 0 and {MAX_PAUSE:.0f}s")
+        return self
 
-def _parse_step(value: Any) -> Step:
+
+def _parse_step(value: Any) -> Step | dict[str, Any]:
     if isinstance(value, str):
         if value == PAUSE:
             raise ValueError("pause needs a length: {pause: 1s} or {pause: 1s-3s}")
         if value not in STEPS:
             raise ValueError(f"unknown step {value!r}; expected one of {', '.join((*STEPS, PAUSE))}")
         return Step(name=value)
-    if isinstance(value, dict) and set(value) == {"name", "pause"} and value["name"] in (*STEPS, PAUSE):
-        return Step(**value)  # the form `model_dump` writes, as sent from master to workers
+    if isinstance(value, dict) and set(value) == {"name", "pause"}:
+        return value  # the form `model_dump` writes (master to workers): pydantic checks it as a Step
     if isinstance(value, dict) and list(value) == [PAUSE]:
         low, _, high = str(value[PAUSE]).partition("-")
         low_s, high_s = parse_duration(low), parse_duration(high or low)
         if high_s < low_s:
             raise ValueError("pause range must go from short to long, e.g. 1s-3s")
+        if high_s > MAX_PAUSE:
+            raise ValueError(f"a pause can be at most {MAX_PAUSE:.0f}s")
         return Step(name=PAUSE, pause=(low_s, high_s))
     raise ValueError("a step is a step name or {pause: DURATION[-DURATION]}")
 
 
 StepField = Annotated[
     Step, BeforeValidator(lambda value: value if isinstance(value, Step) else _parse_step(value))
-]
+]  # `_parse_step` returns a Step, or the dict form for pydantic to check as one
 
 
 class Flow(_Strict):
     """A weighted sequence of steps; one pass through it is one cycle."""
 
-    weight: float = Field(1.0, ge=0)
+    weight: float = Field(1.0, ge=0, le=MAX_WEIGHT)
     steps: list[StepField] = Field(min_length=1)
+
+    @field_validator("steps")
+    @classmethod
+    def _some_work(cls, steps: list[Step]) -> list[Step]:
+        if all(step.name == PAUSE for step in steps):
+            raise ValueError("a flow needs at least one auth step, not only pauses")
+        return steps
 
     @property
     def needs_pool(self) -> bool:
@@ -111,13 +154,25 @@ class Scenario(_Strict):
     identities: Identities = Identities()
     load: Load = Load()
     flows: dict[str, Flow] = Field(min_length=1)
-    thresholds: dict[str, str | int | float] = Field(default_factory=dict)
+    thresholds: dict[str, str | int | float] | None = Field(
+        None, description="absent: the default guard total.error_rate < 5%; {}: no rules"
+    )
+
+    @field_validator("name", "description")
+    @classmethod
+    def _printable(cls, value: str, info: ValidationInfo) -> str:
+        problem = _text_problem(value, lines=info.field_name == "description")
+        if problem:
+            raise ValueError(problem)
+        if len(value) > (10_000 if info.field_name == "description" else 200):
+            raise ValueError("is too long")
+        return value
 
     @field_validator("flows")
     @classmethod
     def _flow_names(cls, flows: dict[str, Flow]) -> dict[str, Flow]:
         for name in flows:
-            if not _NAME.match(name) or name in STEPS or name in (PAUSE, TOTAL):
+            if not _NAME.fullmatch(name) or name in STEPS or name in (PAUSE, TOTAL):
                 raise ValueError(
                     f"flow name {name!r} must be lowercase a-z0-9_ and not a step name or 'total'"
                 )
@@ -135,7 +190,7 @@ class Scenario(_Strict):
         if self.uses_pool() and self.identities.count == 0 and not self.identities.include_sample_users:
             found.append((("identities", "count"), "a flow logs in as a provisioned user, but count is 0"))
         targets = self.step_names() | set(self.flows) | {TOTAL}
-        for key, rule in self.thresholds.items():
+        for key, rule in (self.thresholds or {}).items():
             try:
                 parse_threshold(key, rule, targets)
             except ValueError as error:
@@ -147,8 +202,11 @@ class Scenario(_Strict):
         return {step.name for flow in self.flows.values() for step in flow.steps if step.name != PAUSE}
 
     def parsed_thresholds(self) -> list[Threshold]:
-        """Every threshold rule, parsed (already validated when the file was loaded)."""
+        """Every threshold rule, parsed (already validated when the file was loaded); without a
+        `thresholds` section, the default guard (an explicit `thresholds: {}` has no rules)."""
         targets = self.step_names() | set(self.flows) | {TOTAL}
+        if self.thresholds is None:
+            return [parse_threshold(*DEFAULT_GUARD, targets, note=DEFAULT_GUARD_NOTE)]
         return [parse_threshold(key, rule, targets) for key, rule in self.thresholds.items()]
 
     def uses_auth_key(self) -> bool:

@@ -2,11 +2,17 @@
 
 A rule names a target (a step, a flow's whole cycle, or `total`), a metric and
 a comparison. Latency values carry a unit (ms or s) and are kept in
-milliseconds; error rates take a percent sign or a fraction; counts are plain.
+milliseconds; error rates take a percent sign or a fraction (at most 100%);
+counts are plain.
+
+A scenario without a `thresholds` section still gets one rule, the default
+guard `total.error_rate < 5%`, so a run whose backend failed most requests
+cannot pass; `thresholds: {}` says "no rules" explicitly and turns it off.
 """
 
 from __future__ import annotations
 
+import math
 import operator
 import re
 from collections.abc import Callable
@@ -15,6 +21,8 @@ from dataclasses import dataclass
 LATENCY_METRICS = ("p50", "p90", "p95", "p99", "max")
 METRICS = (*LATENCY_METRICS, "error_rate", "requests")
 TOTAL = "total"
+DEFAULT_GUARD = ("total.error_rate", "< 5%")
+DEFAULT_GUARD_NOTE = "default guard: the scenario sets no thresholds (`thresholds: {}` turns it off)"
 
 _OPERATORS: dict[str, Callable[[float, float], bool]] = {
     "<=": operator.le,
@@ -36,13 +44,14 @@ class Threshold:
     op: str
     limit: float
     text: str
+    note: str = ""
 
     def holds(self, measured: float) -> bool:
         """Whether the measured value satisfies the rule."""
         return _OPERATORS[self.op](measured, self.limit)
 
 
-def parse_threshold(key: str, rule: object, targets: set[str]) -> Threshold:
+def parse_threshold(key: str, rule: object, targets: set[str], note: str = "") -> Threshold:
     """Parse one rule; raises `ValueError` with a message meant for a person."""
     target, _, metric = key.rpartition(".")
     if not target:
@@ -58,7 +67,9 @@ def parse_threshold(key: str, rule: object, targets: set[str]) -> Threshold:
     if match is None:
         raise ValueError(f'rule {rule!r} must read like "< 250ms", "<= 1%" or "> 100"')
     op, number, unit = match.group(1), float(match.group(2)), match.group(3)
-    return Threshold(key, target, metric, op, _limit(metric, number, unit), str(rule).strip())
+    if not math.isfinite(number):
+        raise ValueError(f"rule {rule!r} has a number too large to compare with")
+    return Threshold(key, target, metric, op, _limit(metric, number, unit), str(rule).strip(), note)
 
 
 def _limit(metric: str, number: float, unit: str | None) -> float:
@@ -67,11 +78,11 @@ def _limit(metric: str, number: float, unit: str | None) -> float:
             raise ValueError(f"{metric} needs a time unit, e.g. 250ms or 1s")
         return number * 1000 if unit == "s" else number
     if metric == "error_rate":
-        if unit == "%":
+        if unit == "%" and number <= 100:
             return number / 100
         if unit is None and number <= 1:
             return number
-        raise ValueError("error_rate takes a percentage (e.g. 1%) or a fraction up to 1")
+        raise ValueError("error_rate takes a percentage up to 100% (e.g. 1%) or a fraction up to 1")
     if unit is not None:
         raise ValueError("requests is a count and takes no unit")
     return number
