@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from closed_port import closed_port
 
 from authload import MockConfig
 
@@ -81,6 +82,7 @@ def test_failures_leak_no_token(tmp_path: Path) -> None:
         "name: dead\nidentities: {count: 3, uid_prefix: dead-}\n"
         "load: {users: 3, spawn_rate: 3, run_time: 2s}\n"
         "flows:\n  again:\n    steps: [login_auth_token, logout, login_auth_token]\n"
+        "thresholds: {}\n"  # no rules, not even the default guard: failures are the point here
     )
     (tmp_path / "cfg").mkdir()
     (tmp_path / "cfg" / "revoking.yaml").write_text(
@@ -96,7 +98,7 @@ def test_failures_leak_no_token(tmp_path: Path) -> None:
         "--report-dir",
         str(tmp_path / "r"),
     )
-    assert result.returncode == 0, result.stderr[-2000:]  # no thresholds: it completed
+    assert result.returncode == 0, result.stderr[-2000:]  # thresholds: {}, so it passes
     run_dir = only_run(tmp_path / "r")
     summary = json.loads((run_dir / "summary.json").read_text())
     assert summary["steps"]["login_auth_token"]["errors_by_code"]["AUTH_ERR_AUTH_TOKEN_NOT_FOUND"] > 0
@@ -168,20 +170,21 @@ def test_bad_options_exit_2(quick_scenario: Path, option: list[str], message: st
 
 def test_unreachable_backend_exits_3(quick_scenario: Path, tmp_path: Path) -> None:
     (tmp_path / "cfg").mkdir()
-    (tmp_path / "cfg" / "down.yaml").write_text(
-        "name: down\nbackend: cometchat\napp_id: a\nrest_api_key: not-a-real-key\n"
-        "rest_base_url: http://127.0.0.1:9\ntimeout: 2\n"
-    )
-    result = run_cli(
-        "run",
-        str(quick_scenario),
-        "--env",
-        "down",
-        "--config-dir",
-        str(tmp_path / "cfg"),
-        "--report-dir",
-        str(tmp_path / "r"),
-    )
+    with closed_port() as port:
+        (tmp_path / "cfg" / "down.yaml").write_text(
+            "name: down\nbackend: cometchat\napp_id: a\nrest_api_key: not-a-real-key\n"
+            f"rest_base_url: http://127.0.0.1:{port}\ntimeout: 2\n"
+        )
+        result = run_cli(
+            "run",
+            str(quick_scenario),
+            "--env",
+            "down",
+            "--config-dir",
+            str(tmp_path / "cfg"),
+            "--report-dir",
+            str(tmp_path / "r"),
+        )
     assert result.returncode == 3, result.stderr[-3000:]
     summary = json.loads((only_run(tmp_path / "r") / "summary.json").read_text())
     assert summary["status"] == "error" and "TRANSPORT_CONNECT" in summary["error"]

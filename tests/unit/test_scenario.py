@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from xml.etree import ElementTree as ET
 
 import pytest
 
 from authload import ConfigError, MissingSecretError, load_environment, load_scenario
-from authload.scenario import parse_duration
+from authload.report import Figures, RunSummary, console_table, evaluate, junit_xml
+from authload.scenario import Scenario, parse_duration
 
 ROOT = Path(__file__).resolve().parents[2]
 GOOD = """\
@@ -200,3 +202,63 @@ def test_run_time_for_locust_is_whole_seconds(seconds: float, text: str) -> None
     from authload.scenario import format_duration
 
     assert format_duration(seconds) == text
+
+
+def _run_summary(scenario: Scenario, total: Figures, name: str = "t") -> RunSummary:
+    verdicts = evaluate(scenario.parsed_thresholds(), {}, {}, total)
+    return RunSummary(
+        run_id="20261128T000000Z-abcd",
+        scenario=name,
+        scenario_file="s.yaml",
+        environment="mock",
+        backend="mock",
+        started_at="2026-11-28T00:00:00Z",
+        duration_s=10.0,
+        steps={},
+        cycles={},
+        total=total,
+        verdicts=verdicts,
+    )
+
+
+def test_no_thresholds_section_gets_the_default_guard(tmp_path: Path) -> None:
+    """93% TRANSPORT_CONNECT when the backend died mid-run must not read PASS."""
+    text = GOOD[: GOOD.index("thresholds:")]
+    guarded = load_scenario(write(tmp_path, text))
+    assert guarded.thresholds is None
+    (rule,) = guarded.parsed_thresholds()
+    assert (rule.key, rule.text, rule.limit) == ("total.error_rate", "< 5%", 0.05) and rule.note
+    # a worker gets the scenario as model_dump's plain data: the guard survives the trip
+    assert Scenario.model_validate(guarded.model_dump(mode="json")).parsed_thresholds() == [rule]
+
+    died = _run_summary(
+        guarded, Figures(1000, 930, 1.0, 1.0, 1.0, 1.0, 1.0, 100.0, {"TRANSPORT_CONNECT": 930})
+    )
+    assert not died.passed and died.exit_code == 1
+    data = died.to_json()
+    assert data["verdict"] == "fail" and data["thresholds"][0]["note"] == rule.note
+    case = ET.fromstring(junit_xml(died)).find("testcase")
+    assert case is not None and case.get("name") == "total.error_rate"
+    assert case.find("properties/property[@name='note']") is not None and case.find("failure") is not None
+    assert "(default guard)" in console_table(died)
+    healthy = _run_summary(guarded, Figures(1000, 10, 1.0, 1.0, 1.0, 1.0, 1.0, 100.0))
+    assert healthy.passed and healthy.exit_code == 0
+
+
+def test_explicit_empty_thresholds_switch_the_guard_off(tmp_path: Path) -> None:
+    text = GOOD[: GOOD.index("thresholds:")] + "thresholds: {}\n"
+    unguarded = load_scenario(write(tmp_path, text))
+    assert unguarded.thresholds == {} and unguarded.parsed_thresholds() == []
+    assert Scenario.model_validate(unguarded.model_dump(mode="json")).parsed_thresholds() == []
+    died = _run_summary(unguarded, Figures(1000, 930, 1.0, 1.0, 1.0, 1.0, 1.0, 100.0))
+    assert died.passed and died.exit_code == 0
+
+
+def test_junit_holds_only_characters_xml_can(tmp_path: Path) -> None:
+    """Names and errors reach junit.xml from elsewhere too; the file must still parse."""
+    guarded = load_scenario(write(tmp_path, GOOD[: GOOD.index("thresholds:")]))
+    result = _run_summary(guarded, Figures(10, 0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0), name="a\x01b\x1b[31m")
+    result.status, result.error = "error", "backend said \x00\x0b"
+    suite = ET.fromstring(junit_xml(result))
+    assert suite.get("name") == "authload.a\\x01b\\x1b[31m"
+    assert suite.find("testcase[@name='run']/error") is not None
