@@ -69,7 +69,8 @@ async def test_uid_of_exactly_100_chars_is_fine_and_bodies_over_the_limit_are_no
         ok = await http.post(rest(wire.USERS), json={"uid": "a" * 100, "name": "n"}, headers=key(config))
         assert ok.status_code == 200
         big = await http.post(rest(wire.USERS), json={"uid": "b", "name": "n" * 300}, headers=key(config))
-        assert code(big) == wire.ERR_BAD_REQUEST and "body" in big.json()["error"]["details"]
+        assert big.status_code == 413 and code(big) == wire.ERR_BAD_REQUEST
+        assert big.json()["error"]["details"] == {"body": ["The body may not be greater than 200 bytes."]}
 
 
 async def test_malformed_json_and_non_object_bodies() -> None:

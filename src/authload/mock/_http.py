@@ -2,6 +2,7 @@
 
 For each request, in order:
 
+0. the body (a request whose body never arrives is not counted);
 1. route match (unknown -> ERR_API_NOT_FOUND, counted under `unknown`); count it;
 2. latency faults (sleep);
 3. rate limit (429 ERR_TOO_MANY_REQUESTS; the request is not processed);
@@ -49,15 +50,20 @@ def rate_headers(verdict: Verdict) -> Headers:
     return out
 
 
-async def read_body(receive: Any, limit: int) -> tuple[bytes, bool]:
-    """The whole request body (drained even past `limit`), and whether it was too big."""
+async def read_body(receive: Any, limit: int) -> tuple[bytes, bool] | None:
+    """The whole request body (drained even past `limit`) and whether it was too big;
+    None if the client went away first (or the server refused the rest, see `_limits`)."""
     message = await receive()
+    if message["type"] == "http.disconnect":
+        return None
     body: bytes = message.get("body", b"")
     if not message.get("more_body", False):
         return body, len(body) > limit
     chunks, size = [body], len(body)
     while message.get("more_body", False):
         message = await receive()
+        if message["type"] == "http.disconnect":
+            return None
         chunk = message.get("body", b"")
         size += len(chunk)
         if size <= limit:
@@ -117,6 +123,10 @@ class HttpPipeline:
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         state = self.state
+        received = await read_body(receive, state.config.max_body_bytes)
+        if received is None:  # a request that never arrived whole is not counted
+            return
+        body, too_big = received
         method: str = scope["method"]
         path: str = scope["path"]
         found = self.router.match(method, path)
@@ -127,7 +137,6 @@ class HttpPipeline:
         if plan is not None and plan.latency_hits:
             counters.faults["latency"] = counters.faults.get("latency", 0) + plan.latency_hits
             await asyncio.sleep(plan.delay)
-        body, too_big = await read_body(receive, state.config.max_body_bytes)
         extra = await self._rate_limit(send, counters, route)
         if extra is None:
             return
@@ -164,10 +173,15 @@ class HttpPipeline:
             self.app_check.check(headers, scope.get("client"))
             call = Call(state, scope["method"], scope["path"], params, headers, body, scope["query_string"])
             authenticate(call, route)
-            if too_big:
+            if too_big:  # (a real server refuses it earlier, see `_limits`)
                 limit = state.config.max_body_bytes
-                details = {"body": [f"The body may not be greater than {limit} bytes."]}
-                raise state.error(wire.ERR_BAD_REQUEST, details)
+                details: dict[str, object] = {"body": [f"The body may not be greater than {limit} bytes."]}
+                raise ApiError(
+                    wire.ERR_BAD_REQUEST,
+                    state.error(wire.ERR_BAD_REQUEST).message,
+                    status=413,
+                    details=details,
+                )
             return 200, route.handler(call), None
         except ApiError as error:
             return error.status, _error_bytes(error), error.error_code

@@ -16,6 +16,7 @@ import uvicorn
 
 from ._app import create_mock_app
 from ._config import MockConfig
+from ._limits import Limits, protocol_class
 
 
 class _Server(uvicorn.Server):
@@ -73,9 +74,11 @@ def serve(
 
     `on_ready(base_url)` is called once the server accepts connections, with
     the actual port when `port` is 0. Loopback by default; one worker,
-    no access log, log level warning.
+    no access log, log level warning; request size and time bounded by
+    `config` (see `_limits`).
     """
-    serve_app(create_mock_app(config), host, port, on_ready, stop=stop)
+    config = config or MockConfig()
+    serve_app(create_mock_app(config), host, port, on_ready, stop=stop, limits=Limits.of(config))
 
 
 def serve_app(
@@ -85,12 +88,14 @@ def serve_app(
     on_ready: Callable[[str], None] | None = None,
     *,
     stop: threading.Event | None = None,
+    limits: Limits | None = None,
 ) -> None:
     """Serve any ASGI app the way `serve` does (the benchmark's baseline uses this too)."""
     sock = bind_socket(host, port)
     url = base_url(sock)
     uv_config = uvicorn.Config(
         app,
+        http=protocol_class(limits or Limits.of(MockConfig())),
         access_log=False,
         log_level="warning",
         lifespan="off",
