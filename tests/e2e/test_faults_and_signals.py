@@ -3,8 +3,8 @@ distributed runs merge figures. The mock's ground-truth counters are the referee
 
 from __future__ import annotations
 
+import csv
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -16,7 +16,7 @@ import pytest
 
 from authload import MockConfig, MockProcess
 
-from .conftest import QUICK, ROOT, only_summary, run_cli
+from .conftest import QUICK, ROOT, alive, descendants, only_summary, run_cli
 
 pytestmark = pytest.mark.e2e
 
@@ -102,10 +102,13 @@ def test_ctrl_c_writes_reports_and_stops_the_mock(tmp_path: Path, processes: lis
         stderr=subprocess.PIPE,
         text=True,
     )
-    deadline = time.time() + 30
-    while time.time() < deadline and not list((tmp_path / "r").glob("*")):
-        time.sleep(0.2)
-    time.sleep(4)  # the locustfile has started (it made the report folder) and the load is underway
+    # Ready when Locust's CSV (written every second) counts requests: the load is under way.
+    deadline = time.monotonic() + 40
+    while not _requests_in_csv(tmp_path / "r"):
+        assert time.monotonic() < deadline and child.poll() is None, "the load never started"
+        time.sleep(0.1)
+    mocks = [pid for pid in descendants(child.pid) if b"authload.mock" in _cmdline(pid)]
+    assert mocks, "the embedded mock runs below authload run"
     child.send_signal(signal.SIGINT)
     out, err = child.communicate(timeout=60)
     assert child.returncode == 3, err[-3000:]
@@ -113,8 +116,26 @@ def test_ctrl_c_writes_reports_and_stops_the_mock(tmp_path: Path, processes: lis
     assert summary["status"] == "interrupted"
     assert summary["total"]["requests"] > 0  # type: ignore[index]
     assert not our_tracebacks(err), err[-3000:]
-    mocks = subprocess.run(["pgrep", "-f", "authload.mock"], capture_output=True, text=True).stdout.split()
-    assert str(os.getpid()) not in mocks and not [pid for pid in mocks if _parent_is(pid, child.pid)]
+    deadline = time.monotonic() + 10  # the mock is stopped by Locust as it quits, or dies with it
+    while any(alive(pid) for pid in mocks):
+        assert time.monotonic() < deadline, "the embedded mock outlived the run"
+        time.sleep(0.1)
+
+
+def _requests_in_csv(report_dir: Path) -> bool:
+    for path in report_dir.glob("*/locust_stats.csv"):
+        with path.open() as handle:
+            rows = list(csv.DictReader(handle))
+        if any(row["Name"] == "Aggregated" and int(row["Request Count"]) > 0 for row in rows):
+            return True
+    return False
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
 
 
 def our_tracebacks(stderr: str) -> list[str]:
@@ -123,13 +144,6 @@ def our_tracebacks(stderr: str) -> list[str]:
     file" in locust/stats.py). Nothing of authload's is in that one."""
     blocks = stderr.split("Traceback (most recent call last):")[1:]
     return [b for b in blocks if not ("locust/stats.py" in b and "I/O operation on closed file" in b)]
-
-
-def _parent_is(pid: str, parent: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().split()[3] == str(parent)
-    except OSError:
-        return False
 
 
 def test_processes_merge_worker_figures(quick_scenario: Path, tmp_path: Path) -> None:

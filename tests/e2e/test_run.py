@@ -10,9 +10,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from closed_port import closed_port
 
 from authload import MockConfig
+from closed_port import closed_port
 
 from .conftest import QUICK, ROOT, only_run, run_cli
 

@@ -24,7 +24,7 @@ import pytest
 
 from authload import MockConfig, MockProcess
 
-from .conftest import ROOT
+from .conftest import ROOT, alive, descendants
 
 pytestmark = pytest.mark.e2e
 
@@ -80,32 +80,6 @@ def _logins(mock: MockProcess) -> int:
     return int(_stats(mock)["routes"].get("me.login", {}).get("requests", 0))
 
 
-def _descendants(pid: int) -> set[int]:
-    """Every process below `pid` now (Linux /proc)."""
-    found: set[int] = set()
-    frontier = [pid]
-    while frontier:
-        parent = frontier.pop()
-        for task in Path(f"/proc/{parent}/task").glob("*"):
-            try:
-                children = (task / "children").read_text().split()
-            except OSError:
-                continue
-            for child in map(int, children):
-                if child not in found:
-                    found.add(child)
-                    frontier.append(child)
-    return found
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
-
-
 def _summary(tmp_path: Path) -> dict:  # type: ignore[type-arg]
     (run,) = [path for path in (tmp_path / "r").iterdir() if path.is_dir()]
     return json.loads((run / "summary.json").read_text())  # type: ignore[no-any-return]
@@ -121,13 +95,13 @@ def test_kill_9_of_authload_run_stops_every_process_and_cleans_up(
             _wait_for(lambda: _users_created(slow_mock) > 20, "provisioning is under way")
         else:
             _wait_for(lambda: _logins(slow_mock) > 20, "the load is under way")
-        run_processes = _descendants(child.pid)
+        run_processes = descendants(child.pid)
         assert run_processes, "Locust runs below authload run"
         os.kill(child.pid, signal.SIGKILL)
         child.wait(timeout=10)
-        _wait_for(lambda: not any(_alive(pid) for pid in run_processes), "no process of the run is left", 30)
+        _wait_for(lambda: not any(alive(pid) for pid in run_processes), "no process of the run is left", 30)
     finally:
-        os.killpg(child.pid, signal.SIGKILL) if _alive(child.pid) else None
+        os.killpg(child.pid, signal.SIGKILL) if alive(child.pid) else None
         child.communicate()
     created = _users_created(slow_mock)
     time.sleep(0.5)  # nothing of the run is alive: this only proves no request still trickles in

@@ -16,6 +16,7 @@ import pytest
 from authload import MockProcess
 from authload.client import run_flow
 from authload.mock import MockConfig
+from closed_port import closed_port
 
 from .checks import CHECKS, FAULTS, unreachable_code
 
@@ -36,13 +37,16 @@ def _httpx_results(base_url: str) -> dict[str, Any]:
             return lambda flow: run_flow(flow, client, {"rest": url, "client": url})
 
         results = {name: check(runner(base_url), "httpx") for name, check in CHECKS.items()}
-        results["unreachable"] = unreachable_code(runner("http://127.0.0.1:9"))
+        with closed_port() as port:
+            results["unreachable"] = unreachable_code(runner(f"http://127.0.0.1:{port}"))
     return json.loads(json.dumps(results))  # the same shapes as the child's JSON
 
 
 def _fasthttp_results(base_url: str) -> dict[str, Any]:
-    command = [sys.executable, str(HERE / "fasthttp_child.py"), base_url, str(TIMEOUT), str(HERE)]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    with closed_port() as port:
+        command = [sys.executable, str(HERE / "fasthttp_child.py"), base_url, str(TIMEOUT), str(HERE)]
+        command.append(f"http://127.0.0.1:{port}")
+        done = subprocess.run(command, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr[-3000:]
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     return result

@@ -1,6 +1,6 @@
 """Runs every check over Locust's FastHttpSession driver; prints {check: result} as JSON.
 
-argv: base URL of a mock, request timeout (s), folder of `checks.py`.
+argv: base URL of a mock, request timeout (s), folder of `checks.py`, URL of a closed port.
 """
 
 from __future__ import annotations
@@ -21,5 +21,5 @@ def driver_for(base_url: str) -> FastDriver:
 
 
 results = {name: check(driver_for(sys.argv[1]).run, "fasthttp") for name, check in CHECKS.items()}
-results["unreachable"] = unreachable_code(driver_for("http://127.0.0.1:9").run)
+results["unreachable"] = unreachable_code(driver_for(sys.argv[4]).run)
 print(json.dumps(results))
