@@ -114,7 +114,7 @@ class LimitedProtocol(HttpToolsProtocol):
         if self._in_head and self._started:  # httptools buffers a header until it ends: count bytes
             self._head_bytes += len(data)
             if self._head_bytes > self.limits.max_header_bytes:
-                self._refuse(_too_long(431, "headers", self.limits.max_header_bytes))
+                self._refuse(_size_error(431, "headers", self.limits.max_header_bytes))
 
     def handle_websocket_upgrade(self) -> None:
         self._disarm()  # the WebSocket protocol takes over the connection
@@ -132,22 +132,22 @@ class LimitedProtocol(HttpToolsProtocol):
     def on_url(self, url: bytes) -> None:
         super().on_url(url)
         if len(self.url) > self.limits.max_url_bytes:
-            raise _too_long(414, "url", self.limits.max_url_bytes)
+            raise _size_error(414, "url", self.limits.max_url_bytes)
 
     def on_headers_complete(self) -> None:
         self._in_head = False
         size = len(self.url) + sum(len(name) + len(value) + 4 for name, value in self.headers)
         if size > self.limits.max_header_bytes:  # a head that arrived in one piece
-            raise _too_long(431, "headers", self.limits.max_header_bytes)
+            raise _size_error(431, "headers", self.limits.max_header_bytes)
         length = next((value for name, value in self.headers if name == b"content-length"), b"")
         if length.isdigit() and int(length) > self.limits.max_body_bytes:
-            raise _too_long(413, "body", self.limits.max_body_bytes)
+            raise _size_error(413, "body", self.limits.max_body_bytes)
         super().on_headers_complete()
 
     def on_body(self, body: bytes) -> None:
         self._body_bytes += len(body)
         if self._body_bytes > self.limits.max_body_bytes:  # chunked: no Content-Length to check
-            raise _too_long(413, "body", self.limits.max_body_bytes)
+            raise _size_error(413, "body", self.limits.max_body_bytes)
         super().on_body(body)
 
     def on_message_complete(self) -> None:
@@ -190,5 +190,5 @@ class LimitedProtocol(HttpToolsProtocol):
         self.transport.close()
 
 
-def _too_long(status: int, field: str, limit: int) -> _Refused:
+def _size_error(status: int, field: str, limit: int) -> _Refused:
     return _Refused(status, field, f"The {field} may not be greater than {limit} bytes.")
