@@ -10,16 +10,19 @@ could not complete (exit 3).
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
 from ._config import Config
-from ._exceptions import EXIT_CONFIG_ERROR, ConfigError, RunError
+from ._exceptions import EXIT_CONFIG_ERROR, EXIT_RUN_ERROR, ConfigError
+from ._lifeline import PARENT_PID_VARIABLE
 from ._run_id import new_run_id
 from .scenario import Load, format_duration, load_run_files, parse_duration
 
@@ -58,7 +61,8 @@ def locust_command(config: Config, run_id: str, load: Load, *, headless: bool = 
     if headless:
         run_time = parse_duration(config.run_time) if config.run_time else load.run_time
         command += ["--headless", "-t", format_duration(run_time), "--only-summary"]
-        command += ["--csv", str(report_dir / "locust"), "--html", str(report_dir / "report.html")]
+        # No --html: Locust would rewrite report.html at exit, after authload wrote it redacted.
+        command += ["--csv", str(report_dir / "locust")]
         # Locust's final stats go to a file instead of the console, so authload's table ends the output.
         command += ["--json-file", str(report_dir / "locust_stats")]
     else:  # each start in the web UI is a run of its own, reported in its own folder
@@ -97,9 +101,30 @@ def run(config: Config) -> RunResult:
     if not summary_path.exists():
         if code == EXIT_CONFIG_ERROR:
             return RunResult(EXIT_CONFIG_ERROR, run_id, report_dir, None)
-        raise RunError(f"the run did not complete (Locust exited with {code}); no summary was written")
+        summary = _write_fallback_summary(summary_path, run_id, config, code)
+        return RunResult(EXIT_RUN_ERROR, run_id, report_dir, summary)
     summary = json.loads(summary_path.read_text(encoding="utf-8"))
     return RunResult(int(summary["exit_code"]), run_id, report_dir, summary)
+
+
+def _write_fallback_summary(path: Path, run_id: str, config: Config, code: int) -> dict[str, Any]:
+    """Locust ended without a summary (killed, crashed): say so in one, rather than in none."""
+    how = "killed" if code < 0 else f"exited with {code}"
+    summary: dict[str, Any] = {
+        "run_id": run_id,
+        "scenario": {"file": config.scenario},
+        "environment": {"name": config.env},
+        "ended_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "status": "interrupted" if code < 0 else "error",
+        "error": f"the run did not complete (Locust {how}) and wrote no summary; no figures",
+        "verdict": "fail",
+        "exit_code": EXIT_RUN_ERROR,
+        "files": {"summary": "summary.json"},
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    print(f"authload: {summary['error']}; wrote {path}", file=sys.stderr, flush=True)
+    return summary
 
 
 def ui(config: Config) -> int:
@@ -108,18 +133,37 @@ def ui(config: Config) -> int:
     return _run_child(locust_command(config, new_run_id(), load, headless=False))
 
 
-def _run_child(command: list[str]) -> int:
-    """Run Locust in its own session, so a terminal Ctrl-C reaches it exactly once, from us.
+# What each Ctrl-C (or SIGTERM) to `authload run` does to the Locust child; see `locust/_stopping.py`.
+_ESCALATION = (
+    (signal.SIGTERM, "stopping: reports are written, created users deleted (Ctrl-C again: stop waiting)"),
+    (signal.SIGUSR1, "not waiting any more: the summary records what is left (Ctrl-C again: kill)"),
+    (signal.SIGKILL, "killed"),
+)
 
-    Locust stops the test on the first SIGINT and writes the reports; a second
-    one, sent directly by the terminal to the whole group, could cut that short.
+
+def _run_child(command: list[str]) -> int:
+    """Run Locust in its own session, so a terminal Ctrl-C reaches it only through us.
+
+    Each Ctrl-C escalates (stop, stop waiting, kill) instead of repeating: a
+    second SIGINT sent by the terminal to the whole group would cut the report
+    short. The child dies with us (`_lifeline`), so `kill -9` leaves no load behind.
     """
-    child = subprocess.Popen(command, stdin=subprocess.DEVNULL, start_new_session=True)
+    environment = {**os.environ, PARENT_PID_VARIABLE: str(os.getpid())}
+    child = subprocess.Popen(command, stdin=subprocess.DEVNULL, start_new_session=True, env=environment)
+    received = 0
 
     def forward(signum: int, frame: FrameType | None) -> None:
-        child.send_signal(
-            signal.SIGTERM
-        )  # Locust shuts down cleanly on SIGTERM; SIGINT lands in a random greenlet
+        nonlocal received
+        send, message = _ESCALATION[min(received, len(_ESCALATION) - 1)]
+        received += 1
+        print(f"\nauthload: {message}", file=sys.stderr, flush=True)
+        try:
+            if send == signal.SIGTERM:
+                child.send_signal(send)  # the master stops its workers itself
+            else:  # the whole group: --processes workers too (the mock watches its parent)
+                os.killpg(child.pid, send)
+        except ProcessLookupError:
+            pass
 
     previous = {signum: signal.signal(signum, forward) for signum in (signal.SIGINT, signal.SIGTERM)}
     try:
