@@ -33,9 +33,11 @@ from .._redact import Redactor, redact_logs
 from .._run_id import new_run_id
 from ..mock import MockProcess
 from ..report import console_table, write_reports
+from ..scenario import environment_path
 from . import _distributed as distributed
+from ._cleanup import clean_up
 from ._plan import Plan, RunState, read_files, state_of
-from ._provision import delete_users, provision
+from ._provision import provision
 from ._summary import build_summary
 
 log = logging.getLogger("authload")
@@ -91,6 +93,7 @@ def _build_plan(environment: Any, options: Any) -> Plan:
         run_id=run_id,
         report_dir=Path(options.report_dir) / run_id,
         options_key=(options.scenario, options.env),
+        env_file=str(environment_path(options.env, options.config_dir).resolve()),
     )
     redact_logs(plan.target.secrets())
     return plan
@@ -132,8 +135,8 @@ def _provision_pool(environment: Any, cancel: Event | None = None) -> None:
     if not state.plan.scenario.uses_pool():
         state.pool = []
         return
-    outcome = provision(state.plan.scenario.identities, state.plan.target, cancel)
-    state.provisioned = outcome.created
+    outcome = provision(state.plan.scenario.identities, state.plan.target, cancel, state.journal())
+    state.provisioned = outcome.created + outcome.unsettled  # unsettled: the answer was lost
     state.pool = sorted(outcome.identities, key=lambda identity: identity.uid)
     log.info("provisioned %d identities (%d new)", len(state.pool), len(outcome.created))
     if outcome.errors:
@@ -208,18 +211,11 @@ def on_test_stop(environment: Any, **_: Any) -> None:
 
 
 def _clean_up(environment: Any) -> None:
-    """Delete what this process created: the pool (master/local) and users flows left behind."""
+    """Delete what this process created (the pool, users flows left behind) and record what is
+    left in the ledger and summary.json."""
     state = state_of(environment)
     assert state.plan is not None
-    if state.plan.scenario.identities.cleanup != "delete":
-        return
-    uids = sorted(state.created) + state.provisioned
-    state.created.clear()
-    state.provisioned, state.pool = [], None  # deleted: a next test (web UI) provisions afresh
-    if uids:
-        errors = delete_users(uids, state.plan.target, state.plan.scenario.identities.concurrency)
-        if errors:
-            log.warning("cleanup left users behind: %s", dict(errors))
+    clean_up(state)
 
 
 def _report(environment: Any) -> None:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 from weakref import WeakKeyDictionary
 
+from .._ledger import LedgerWriter, header, ledger_path
 from ..protocol._steps import Identity
 from ..scenario import Environment, Scenario, Target, load_run_files
 from ._metrics import Recorder
@@ -32,6 +33,7 @@ class Plan:
     run_id: str
     report_dir: Path
     options_key: tuple[str, str] = ("", "")  # (scenario, env) as named on the command line or form
+    env_file: str = ""  # absolute path of the environment file: `authload cleanup` reads its keys there
 
     def to_message(self) -> dict[str, Any]:
         """The plan as plain data for a worker (msgpack-able)."""
@@ -43,6 +45,7 @@ class Plan:
             "target": self.target.model_dump(),
             "run_id": self.run_id,
             "report_dir": str(self.report_dir),
+            "env_file": self.env_file,
         }
 
     @classmethod
@@ -55,6 +58,7 @@ class Plan:
             target=Target.model_validate(data["target"]),
             run_id=data["run_id"],
             report_dir=Path(data["report_dir"]),
+            env_file=data.get("env_file", ""),
         )
 
 
@@ -75,6 +79,8 @@ class RunState:
     free: deque[Identity] = field(default_factory=deque)
     provisioned: list[str] = field(default_factory=list)  # uids provisioning created
     created: set[str] = field(default_factory=set)  # uids flows created and did not delete
+    unsettled: set[str] = field(default_factory=set)  # uids flows tried to create, answer not (yet) OK
+    ledger: LedgerWriter | None = None
     worker_index: int = 0
     expected_workers: set[str] = field(default_factory=set)  # master: workers given a plan
     finished_workers: set[str] = field(default_factory=set)  # master: workers that sent final figures
@@ -89,7 +95,32 @@ class RunState:
         """A uid no other process or earlier run uses (uids are lowercase)."""
         assert self.plan is not None
         prefix = self.plan.scenario.identities.uid_prefix
-        return f"{prefix}{self.plan.run_id.lower()}-w{self.worker_index}-{next(self._counter)}"
+        uid = f"{prefix}{self.plan.run_id.lower()}-w{self.worker_index}-{next(self._counter)}"
+        # Known before the request goes out: a create whose answer is lost (reset, timeout, crash)
+        # may still have made the user. `_user` settles it when the answer says created.
+        self.unsettled.add(uid)
+        self.journal().tried((uid,))
+        return uid
+
+    def journal(self) -> LedgerWriter:
+        """This process's ledger of the current run (a web UI start is a new run, a new ledger)."""
+        plan = self.plan
+        assert plan is not None
+        path = ledger_path(plan.report_dir)
+        if self.ledger is None or self.ledger.path != path:
+            if self.ledger is not None:
+                self.ledger.close()
+            head = header(
+                run_id=plan.run_id,
+                backend=plan.backend,
+                environment=plan.environment_name,
+                env_file=plan.env_file,
+                rest_base_url=plan.target.rest_base_url,
+                app_id=plan.target.app_id,
+                cleanup=plan.scenario.identities.cleanup,
+            )
+            self.ledger = LedgerWriter(path, head)
+        return self.ledger
 
     def set_identities(self, identities: list[Identity]) -> None:
         self.pool = identities

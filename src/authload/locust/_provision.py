@@ -5,6 +5,11 @@ same transport as the load (geventhttpclient via FastHttpSession) with a
 gevent pool bounding the requests in flight. This traffic goes through no
 Locust event, so it is not counted in the step figures. Idempotent: a user
 that already exists is reused, so a rerun after `cleanup: keep` works.
+
+Every uid goes into the run ledger (`authload._ledger`) before its create
+request is sent, a chunk of `LEDGER_CHUNK` at a time; reused ones are marked
+`existed` (not ours: never deleted), so after a crash at most one chunk of
+reused users is in doubt.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from __future__ import annotations
 import logging
 import random
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -22,6 +27,7 @@ from gevent.pool import Pool
 
 from .. import protocol as p
 from .._exceptions import ApiError, BackendError
+from .._ledger import LedgerWriter
 from ..protocol._steps import Identity
 from ..scenario import Identities, Target
 from ._driver import FastDriver
@@ -30,6 +36,7 @@ log = logging.getLogger("authload.provision")
 T = TypeVar("T")
 THROTTLE_ATTEMPTS = 5  # a throttled provisioning or cleanup request is tried at most this often
 THROTTLE_MAX_WAIT = 30.0  # seconds, per wait, whatever Retry-After says
+LEDGER_CHUNK = 256  # uids written to the ledger at once, ahead of their create requests
 
 
 @dataclass
@@ -38,6 +45,7 @@ class Outcome:
 
     identities: list[Identity] = field(default_factory=list)
     created: list[str] = field(default_factory=list)
+    unsettled: list[str] = field(default_factory=list)  # create tried, answer lost: may exist
     errors: Counter[str] = field(default_factory=Counter)
 
 
@@ -49,50 +57,88 @@ def pool_uids(spec: Identities) -> list[tuple[str, bool]]:
     return uids
 
 
-def provision(spec: Identities, target: Target, cancel: Event | None = None) -> Outcome:
+def provision(
+    spec: Identities, target: Target, cancel: Event | None = None, ledger: LedgerWriter | None = None
+) -> Outcome:
     """Create the pool's users (reusing existing ones) and mint tokens if pre-minted.
 
-    Setting `cancel` (Ctrl-C) stops it soon; `outcome.created` then says what to delete.
+    Setting `cancel` (Ctrl-C) stops it soon; `outcome.created` and `outcome.unsettled` then say
+    what to delete.
     """
     driver = FastDriver.for_target(target, spec.concurrency)
     app = p.App(target.app_id)
     outcome = Outcome()
+    book = _PoolLedger(ledger)
 
     def one(item: tuple[str, bool]) -> None:
         uid, sample = item
         try:
-            if not sample and _create_or_reuse(driver, app, target, uid):
-                outcome.created.append(uid)
+            if not sample:
+                created = _create_or_reuse(driver, app, target, uid)
+                (outcome.created if created else book.existed).append(uid)
             token = None
             if spec.tokens == "pre_minted":
                 token = _patient(driver, lambda: p.create_auth_token(app, target.rest_api_key, uid)).token
             outcome.identities.append(Identity(uid, token))
         except BackendError as error:
             outcome.errors[error.code] += 1
+            if isinstance(error, ApiError) and error.status < 500:  # refused: no user was made
+                book.refused.append(uid)
 
-    _run_bounded(one, pool_uids(spec), spec.concurrency, cancel)
+    _run_bounded(one, book.chunks(pool_uids(spec)), spec.concurrency, cancel)
     driver.session.client.close()
+    book.mark_existed()
+    done = {*outcome.created, *book.existed, *book.refused}
+    outcome.unsettled = [uid for uid in book.tried if uid not in done]
     return outcome
 
 
-def delete_users(uids: Iterable[str], target: Target, concurrency: int = 32) -> Counter[str]:
-    """Delete users permanently; a user already gone is not an error."""
+@dataclass
+class _PoolLedger:
+    """The pool's uids into the ledger, each chunk before its first create request can go out."""
+
+    ledger: LedgerWriter | None
+    tried: list[str] = field(default_factory=list)
+    existed: list[str] = field(default_factory=list)  # reused: not ours
+    refused: list[str] = field(default_factory=list)  # an error answer: not created now
+    marked: int = 0  # existed[:marked] are in the ledger
+
+    def chunks(self, items: list[tuple[str, bool]]) -> Iterator[tuple[str, bool]]:
+        for start in range(0, len(items), LEDGER_CHUNK):
+            chunk = items[start : start + LEDGER_CHUNK]
+            uids = [uid for uid, sample in chunk if not sample]
+            self.tried += uids
+            if uids:
+                self.mark_existed()
+                if self.ledger is not None:
+                    self.ledger.tried(uids)
+            yield from chunk
+
+    def mark_existed(self) -> None:
+        if self.ledger is not None and len(self.existed) > self.marked:
+            self.ledger.existed(self.existed[self.marked :])
+        self.marked = len(self.existed)
+
+
+def delete_users(uids: Iterable[str], target: Target, concurrency: int = 32) -> dict[str, str]:
+    """Delete users permanently; a user already gone is not an error. Returns uid → error code
+    for each user still there."""
     driver = FastDriver.for_target(target, concurrency)
     app = p.App(target.app_id)
-    errors: Counter[str] = Counter()
+    left: dict[str, str] = {}
 
     def one(uid: str) -> None:
         try:
             _patient(driver, lambda: p.delete_user(app, target.rest_api_key, uid))
         except ApiError as error:
             if error.code != p.wire.ERR_UID_NOT_FOUND:
-                errors[error.code] += 1
+                left[uid] = error.code
         except BackendError as error:
-            errors[error.code] += 1
+            left[uid] = error.code
 
-    _run_bounded(one, list(uids), concurrency)
+    _run_bounded(one, uids, concurrency)
     driver.session.client.close()
-    return errors
+    return left
 
 
 def _patient(driver: FastDriver, make_flow: Callable[[], p.Flow[T]]) -> T:
@@ -124,7 +170,7 @@ def _create_or_reuse(driver: FastDriver, app: p.App, target: Target, uid: str) -
 
 
 def _run_bounded(
-    work: Callable[[T], None], items: Sequence[T], concurrency: int, cancel: Event | None = None
+    work: Callable[[T], None], items: Iterable[T], concurrency: int, cancel: Event | None = None
 ) -> None:
     """`concurrency` calls in flight at most; a set `cancel`, or Ctrl-C, ends it early."""
     cancel = cancel or Event()

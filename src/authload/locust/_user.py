@@ -18,7 +18,7 @@ import gevent
 from locust import User, constant, task
 
 from .. import protocol as p
-from .._exceptions import BackendError
+from .._exceptions import ApiError, BackendError
 from ..protocol._steps import Credentials, Identity, VirtualUser
 from ..scenario import PAUSE, Flow
 from ._driver import FastDriver
@@ -26,6 +26,7 @@ from ._metrics import CYCLE, STEP
 from ._plan import state_of
 
 log = logging.getLogger("authload")
+CREATE_USER = "create_user"
 
 
 _logged_internal: set[str] = set()
@@ -55,8 +56,9 @@ class AuthFlowUser(User):
         self.driver = FastDriver.for_target(target)
         credentials = Credentials(target.rest_api_key, target.auth_key)
         # One `created` set per process: whatever flows leave behind is deleted at test_stop.
+        self.last_new_uid = ""
         self.virtual_user = VirtualUser(
-            p.App(target.app_id), credentials, self.run_state.new_uid, created=self.run_state.created
+            p.App(target.app_id), credentials, self._new_uid, created=self.run_state.created
         )
         flows = plan.scenario.flows
         self.flow_names = [name for name, flow in flows.items() if flow.weight > 0]
@@ -81,6 +83,16 @@ class AuthFlowUser(User):
         finally:
             if owned and identity is not None:
                 self.run_state.give_back(identity)
+
+    def _new_uid(self) -> str:
+        self.last_new_uid = self.run_state.new_uid()  # in the ledger now, before the request
+        return self.last_new_uid
+
+    def _settle_create(self, failure: Exception | None) -> None:
+        """The answer to a create is in: the uid is no longer in doubt unless it was lost or a 5xx.
+        Created, it is in `created`; refused (a 4xx error envelope), there is no user."""
+        if failure is None or (isinstance(failure, ApiError) and failure.status < 500):
+            self.run_state.unsettled.discard(self.last_new_uid)
 
     def _run_cycle(self, name: str, flow: Flow, identity: Identity | None) -> None:
         self.virtual_user.begin_cycle(identity)
@@ -109,6 +121,8 @@ class AuthFlowUser(User):
                 exception=failure,
                 context=context,
             )
+            if step.name == CREATE_USER:
+                self._settle_create(failure)
             if failure is not None:
                 break
         fire(
