@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import os
 import signal
 import sys
 import time
@@ -29,6 +30,7 @@ from locust.html import get_html_report
 from locust.runners import STATE_INIT, STATE_STOPPED, MasterRunner, WorkerRunner
 
 from .._exceptions import EXIT_RUN_ERROR, AuthloadError, ConfigError
+from .._lifeline import die_with_launcher, die_with_parent
 from .._redact import Redactor, redact_logs
 from .._run_id import new_run_id
 from ..mock import MockProcess
@@ -38,6 +40,7 @@ from . import _distributed as distributed
 from ._cleanup import clean_up
 from ._plan import Plan, RunState, read_files, state_of
 from ._provision import provision
+from ._stopping import install_hurry_handler, stopping_of
 from ._summary import build_summary
 
 log = logging.getLogger("authload")
@@ -49,6 +52,8 @@ def on_init(environment: Any, runner: Any, **_: Any) -> None:
     """Read the files and get the backend ready before anything spawns."""
     state = state_of(environment)
     environment.events.request.add_listener(state.recorder.on_request)
+    _tie_to_parent(environment, runner)
+    install_hurry_handler(environment)
     # Everything imported so far lives for the whole run: keep it out of the cyclic GC's scans,
     # which otherwise cost a load process several percent of its requests.
     gc.freeze()
@@ -72,6 +77,14 @@ def on_init(environment: Any, runner: Any, **_: Any) -> None:
         environment.stop_timeout = CYCLE_STOP_TIMEOUT
     if options.headless:
         _provision_interruptibly(environment)
+
+
+def _tie_to_parent(environment: Any, runner: Any) -> None:
+    """No process of a run outlives the one that started it (kill -9 included): it stops instead."""
+    if isinstance(runner, WorkerRunner) and getattr(environment.parsed_options, "processes", None):
+        die_with_parent(os.getppid())  # forked by the --processes master
+    else:
+        die_with_launcher()  # `authload run`, when it started us
 
 
 def _build_plan(environment: Any, options: Any) -> Plan:
@@ -112,19 +125,23 @@ def _apply_scenario_defaults(options: Any, plan: Plan) -> None:
 
 def _provision_interruptibly(environment: Any) -> None:
     """Provision in init; Ctrl-C (SIGINT, or SIGTERM from `authload run`) reports and cleans up."""
-    cancel = Event()
-    watcher = gevent.signal_handler(signal.SIGTERM, cancel.set)  # Locust installs its own later
+    stopping = stopping_of(environment)
+    # Locust installs its own SIGTERM handler later. Ours stays on through the report and the
+    # cleanup: a second signal then hurries them instead of killing the process mid-write.
+    watcher = gevent.signal_handler(signal.SIGTERM, stopping.request)
     try:
-        _provision_pool(environment, cancel)
+        _provision_pool(environment, stopping.stop)
+        if stopping.stop.is_set():
+            state_of(environment).interrupted = True
+            log.error("interrupted while provisioning")
+            try:
+                _report(environment)
+                _clean_up(environment)
+            finally:
+                stopping.finished.set()
+            raise SystemExit(EXIT_RUN_ERROR)
     finally:
         watcher.cancel()
-    if cancel.is_set():
-        state = state_of(environment)
-        state.interrupted = True
-        log.error("interrupted while provisioning")
-        _report(environment)
-        _clean_up(environment)
-        raise SystemExit(EXIT_RUN_ERROR)
 
 
 def _provision_pool(environment: Any, cancel: Event | None = None) -> None:
@@ -157,6 +174,7 @@ def on_test_start(environment: Any, **_: Any) -> None:
     if not environment.parsed_options.headless and not _refresh_plan(environment, state):
         return
     state.recorder.reset()
+    stopping_of(environment).new_test()
     state.started_at, state.stopped_at, state.interrupted, state.reported = time.time(), 0.0, False, False
     if state.pool is None:
         _provision_pool(environment)
@@ -203,26 +221,35 @@ def on_test_stop(environment: Any, **_: Any) -> None:
         _clean_up(environment)
         distributed.send_final_stats(environment)
         return
-    if not state.reported and state.started_at:  # a web UI quit before any start has nothing to report
-        if isinstance(environment.runner, MasterRunner):
-            distributed.wait_for_workers(environment)
-        _report(environment)
-    _clean_up(environment)
+    try:
+        if not state.reported and state.started_at:  # a web UI quit before any start: nothing to report
+            if isinstance(environment.runner, MasterRunner):
+                distributed.wait_for_workers(environment)
+            _report(environment)
+        _clean_up(environment)
+    finally:
+        stopping_of(environment).finished.set()
 
 
 def _clean_up(environment: Any) -> None:
     """Delete what this process created (the pool, users flows left behind) and record what is
-    left in the ledger and summary.json."""
+    left in the ledger and summary.json; stopped without waiting, it deletes nothing."""
     state = state_of(environment)
     assert state.plan is not None
-    clean_up(state)
+    clean_up(state, hurry=stopping_of(environment).hurry.is_set())
 
 
 def _report(environment: Any) -> None:
+    stopping = stopping_of(environment)
+    stopping.reporting.set()
+    _write_reports(environment, hurry=stopping.hurry.is_set())
+
+
+def _write_reports(environment: Any, *, hurry: bool) -> None:
     state = state_of(environment)
     assert state.plan is not None
     state.reported = True
-    if getattr(environment.parsed_options, "csv_prefix", None) and not state.fatal:
+    if getattr(environment.parsed_options, "csv_prefix", None) and not state.fatal and not hurry:
         # Locust's CSV writer runs every CSV_STATS_INTERVAL_SEC; let it write the final
         # figures once more, so its CSV and our summary count the same requests.
         gevent.sleep(locust_stats.CSV_STATS_INTERVAL_SEC + 0.1)
@@ -244,7 +271,17 @@ def _report(environment: Any) -> None:
 
 
 def on_quitting(environment: Any, **_: Any) -> None:
-    """Ctrl-C lands here with the test still running: stop it so reports get written."""
+    """Ctrl-C lands here with the test still running: stop it so reports get written.
+
+    Locust shuts down again on a second SIGTERM; that shutdown waits here for the
+    summary the first one is writing (hurried), so the process never exits mid-report.
+    """
+    stopping = stopping_of(environment)
+    if stopping.reporting.is_set() and not stopping.finished.is_set():
+        stopping.hurry_up()
+        stopping.finished.wait(timeout=environment.stop_timeout or CYCLE_STOP_TIMEOUT)
+        return
+    stopping.request()
     runner = environment.runner
     if runner.state not in (STATE_INIT, STATE_STOPPED):
         state_of(environment).interrupted = True
