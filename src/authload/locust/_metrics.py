@@ -16,7 +16,7 @@ from hdrh.histogram import HdrHistogram
 
 STEP, CYCLE = "step", "cycle"
 _MAX_MICROSECONDS = 3_600_000_000  # one hour: nothing in an auth flow should take longer
-_KEY = "authload_metrics"
+METRICS_KEY = "authload_metrics"
 _PENDING_LIMIT = 20_000  # distinct latency values held before they go into the histogram
 
 
@@ -74,6 +74,7 @@ class Recorder:
 
     def __init__(self) -> None:
         self.series: dict[tuple[str, str], Series] = {}
+        self.by_worker: dict[str, Counter[tuple[str, str]]] = {}  # master: requests per worker and entry
 
     def on_request(
         self, request_type: str, name: str, response_time: float, exception: BaseException | None, **_: Any
@@ -93,7 +94,7 @@ class Recorder:
 
     def on_report_to_master(self, client_id: str, data: dict[str, Any]) -> None:
         """Worker: ship what was recorded since the last report, then start afresh."""
-        data[_KEY] = [
+        data[METRICS_KEY] = [
             [kind, name, series.histogram.encode().decode(), series.failures, dict(series.error_codes)]
             for (kind, name), series in self.series.items()
         ]
@@ -101,11 +102,15 @@ class Recorder:
 
     def on_worker_report(self, client_id: str, data: dict[str, Any]) -> None:
         """Master: add a worker's report to the run's figures."""
-        for kind, name, encoded, failures, codes in data.get(_KEY, []):
+        counts = self.by_worker.setdefault(client_id, Counter())
+        for kind, name, encoded, failures, codes in data.get(METRICS_KEY, []):
             series = self.series.setdefault((kind, name), Series())
-            series.histogram.add(HdrHistogram.decode(encoded))
+            histogram = HdrHistogram.decode(encoded)
+            counts[(kind, name)] += histogram.get_total_count()
+            series.histogram.add(histogram)
             series.failures += failures
             series.error_codes.update(codes)
 
     def reset(self) -> None:
         self.series = {}
+        self.by_worker = {}

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from ._runkey import draw_family_key
+
+LOOPBACK = "127.0.0.1"
+
 OPTIONS: tuple[tuple[str, dict[str, Any]], ...] = (
     ("--scenario", {"default": "scenarios/smoke.yaml", "help": "scenario YAML file"}),
     ("--env", {"default": "mock", "help": "environment: a name in --config-dir or a YAML path"}),
@@ -14,7 +18,15 @@ OPTIONS: tuple[tuple[str, dict[str, Any]], ...] = (
 
 
 def add_arguments(parser: Any) -> None:
-    """Listener of Locust's `init_command_line_parser`."""
+    """Listener of Locust's `init_command_line_parser`.
+
+    Locust fires it before it forks `--processes` workers: the run key drawn
+    here is what those workers inherit. Locust's master listens on every
+    interface unless told otherwise; authload's listens on loopback unless
+    `--master-bind-host` (or LOCUST_MASTER_BIND_HOST) names an interface.
+    """
+    draw_family_key()
+    parser.set_defaults(master_bind_host=LOOPBACK)
     for flag, spec in OPTIONS:
         env_var = "AUTHLOAD_" + flag.removeprefix("--").replace("-", "_").upper()
         in_ui = flag in ("--scenario", "--env")  # what a person picks per run in the start form

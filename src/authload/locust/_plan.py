@@ -18,7 +18,9 @@ from weakref import WeakKeyDictionary
 from .._ledger import LedgerWriter, header, ledger_path
 from ..protocol._steps import Identity
 from ..scenario import Environment, Scenario, Target, load_run_files
+from ._membership import WorkerBook
 from ._metrics import Recorder
+from ._runkey import RunKey
 
 
 @dataclass
@@ -84,6 +86,9 @@ class RunState:
     worker_index: int = 0
     expected_workers: set[str] = field(default_factory=set)  # master: workers given a plan
     finished_workers: set[str] = field(default_factory=set)  # master: workers that sent final figures
+    lost_workers: dict[str, float] = field(default_factory=dict)  # master: worker id -> when it was lost
+    run_key: RunKey | None = None  # distributed runs only (see `_runkey`)
+    book: WorkerBook = field(default_factory=WorkerBook)
     started_at: float = 0.0
     stopped_at: float = 0.0
     fatal: str | None = None

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from ..report import COMPLETED, ERROR, INTERRUPTED, Figures, RunSummary, evaluate
 from ..scenario import LOCAL_STEPS
+from ._membership import short
 from ._metrics import CYCLE, STEP, Series
 from ._plan import RunState
+
+INCOMPLETE = "incomplete"  # a worker was lost: figures are missing (exit 3, like any unfinished run)
 
 
 def _figures(series: Series, seconds: float) -> Figures:
@@ -49,7 +53,7 @@ def build_summary(state: RunState) -> RunSummary:
     }
     wire_steps = [series[(STEP, name)] for name in step_names if name not in LOCAL_STEPS]
     total = _figures(_total(wire_steps), seconds)
-    status = ERROR if state.fatal else (INTERRUPTED if state.interrupted else COMPLETED)
+    status, error = _status(state)
     return RunSummary(
         run_id=plan.run_id,
         scenario=plan.scenario.name,
@@ -63,8 +67,42 @@ def build_summary(state: RunState) -> RunSummary:
         total=total,
         verdicts=evaluate(plan.scenario.parsed_thresholds(), steps, cycles, total),
         status=status,
-        error=state.fatal or ("interrupted before the planned run time" if state.interrupted else None),
+        error=error,
+        distributed=_distributed(state) if state.run_key is not None else None,
     )
+
+
+def _status(state: RunState) -> tuple[str, str | None]:
+    if state.fatal:
+        return ERROR, state.fatal
+    if state.lost_workers:
+        lost = ", ".join(short(worker) for worker in sorted(state.lost_workers))
+        return INCOMPLETE, f"lost {len(state.lost_workers)} worker(s) before their final figures: {lost}"
+    if state.interrupted:
+        return INTERRUPTED, "interrupted before the planned run time"
+    return COMPLETED, None
+
+
+def _distributed(state: RunState) -> dict[str, Any]:
+    """Per-worker requests (they add up to `total.requests`), lost and rejected workers."""
+    workers = {
+        short(worker): {
+            "requests": sum(
+                n for (kind, name), n in counts.items() if kind == STEP and name not in LOCAL_STEPS
+            )
+        }
+        for worker, counts in sorted(state.recorder.by_worker.items())
+    }
+    lost = [
+        {"id": short(worker), "at": _iso(at)}
+        for worker, at in sorted(state.lost_workers.items(), key=lambda item: item[1])
+    ]
+    rejected = sorted(short(worker) for worker in state.book.rejected | state.book.ignored_from)
+    return {"workers": workers, "lost_workers": lost, "rejected_workers": rejected}
+
+
+def _iso(seconds: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)) + f".{int(seconds % 1 * 1000):03d}Z"
 
 
 __all__ = ["build_summary"]

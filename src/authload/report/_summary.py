@@ -30,6 +30,7 @@ class RunSummary:
     status: str = COMPLETED
     error: str | None = None
     files: dict[str, str] = field(default_factory=dict)
+    distributed: dict[str, Any] | None = None  # workers' figures, lost and rejected workers
 
     @property
     def passed(self) -> bool:
@@ -59,4 +60,5 @@ class RunSummary:
             "verdict": "pass" if self.passed else "fail",
             "exit_code": self.exit_code,
             "files": self.files,
+            **(self.distributed or {}),
         }
