@@ -157,6 +157,11 @@ def test_processes_merge_worker_figures(quick_scenario: Path, tmp_path: Path) ->
         rows = {(row["Type"], row["Name"]): int(row["Request Count"]) for row in csv.DictReader(handle)}
     for name, figures in summary["steps"].items():
         assert figures["requests"] > 0 and rows[("step", name)] == figures["requests"], name
+    # Both workers loaded, and their own counts make up the total.
+    workers = summary["workers"]
+    assert len(workers) == 2 and all(worker["requests"] > 0 for worker in workers.values()), workers
+    assert sum(worker["requests"] for worker in workers.values()) == summary["total"]["requests"]
+    assert summary["lost_workers"] == [] and summary["rejected_workers"] == []
 
 
 def test_provisioning_waits_out_rate_limits(tmp_path: Path) -> None:
