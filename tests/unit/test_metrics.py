@@ -21,13 +21,15 @@ def test_record_and_read() -> None:
     for ms in (1.0, 1.0, 2.0, 50.0):
         recorder.on_request(request_type=STEP, name="logout", response_time=ms, exception=None)
     recorder.on_request(STEP, "logout", 3.0, ApiError("ERR_X", status=500))
-    recorder.on_request(CYCLE, "flow", 7.0, ValueError("bug"))
     recorder.on_request("GET", "/raw", 9.0, None)  # not ours: ignored
+    recorder.on_request(CYCLE, "flow", 9.0, None)  # cycles never go through Locust: ignored
+    recorder.record(CYCLE, "flow", 7.0, "INTERNAL_ValueError")  # ... they are recorded directly
     series = recorder.series[(STEP, "logout")]
     assert series.requests == 5 and series.failures == 1
     assert series.percentile_ms(50) == 2.0 and 49.9 < series.max_ms() < 50.1
     assert dict(series.error_codes) == {"ERR_X": 1}
-    assert dict(recorder.series[(CYCLE, "flow")].error_codes) == {"INTERNAL_ValueError": 1}
+    cycle = recorder.series[(CYCLE, "flow")]
+    assert cycle.requests == 1 and dict(cycle.error_codes) == {"INTERNAL_ValueError": 1}
     assert (STEP, "/raw") not in recorder.series and ("GET", "/raw") not in recorder.series
 
 

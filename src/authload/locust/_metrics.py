@@ -2,9 +2,11 @@
 
 Locust rounds response times in its own statistics; the summary's percentiles
 come from these HDR histograms instead (microsecond resolution, 3 significant
-digits). Each process records from Locust's `request` event; a worker ships
-its histograms with every stats report (`report_to_master`) and the master
-adds them up (`worker_report`). Only authload's own entries are recorded.
+digits). Steps on the wire are recorded from Locust's `request` event (Locust
+counts them too); whole cycles and local steps (`session_check`) are recorded
+directly, so Locust's own views count only what reached the backend. A worker
+ships its histograms with every stats report (`report_to_master`) and the
+master adds them up (`worker_report`). Only authload's own entries are recorded.
 """
 
 from __future__ import annotations
@@ -79,18 +81,24 @@ class Recorder:
     def on_request(
         self, request_type: str, name: str, response_time: float, exception: BaseException | None, **_: Any
     ) -> None:
-        """Listener of Locust's `request` event."""
-        if request_type not in (STEP, CYCLE):
+        """Listener of Locust's `request` event: the steps that went over the wire."""
+        if request_type != STEP:
             return
-        key = (request_type, name)
+        code = None
+        if exception is not None:
+            code = str(getattr(exception, "code", None) or f"INTERNAL_{type(exception).__name__}")
+        self.record(STEP, name, response_time, code)
+
+    def record(self, kind: str, name: str, response_time: float, error_code: str | None) -> None:
+        """One step or cycle, `response_time` in ms; `error_code` when it failed."""
+        key = (kind, name)
         series = self.series.get(key)
         if series is None:
             series = self.series[key] = Series()
         series.record(max(1, min(int(response_time * 1000), _MAX_MICROSECONDS)))
-        if exception is not None:
+        if error_code is not None:
             series.failures += 1
-            code = getattr(exception, "code", None) or f"INTERNAL_{type(exception).__name__}"
-            series.error_codes[str(code)] += 1
+            series.error_codes[error_code] += 1
 
     def on_report_to_master(self, client_id: str, data: dict[str, Any]) -> None:
         """Worker: ship what was recorded since the last report, then start afresh."""

@@ -20,7 +20,7 @@ from locust import User, constant, task
 from .. import protocol as p
 from .._exceptions import ApiError, BackendError
 from ..protocol._steps import Credentials, Identity, VirtualUser
-from ..scenario import PAUSE, Flow
+from ..scenario import LOCAL_STEPS, PAUSE, Flow
 from ._driver import FastDriver
 from ._metrics import CYCLE, STEP
 from ._plan import state_of
@@ -47,10 +47,15 @@ class StepFailed(Exception):
         return self.code
 
 
-def _for_locust(failure: Exception | None) -> StepFailed | None:
+def _code_of(failure: Exception | None) -> str | None:
     if failure is None:
         return None
-    return StepFailed(getattr(failure, "code", None) or f"INTERNAL_{type(failure).__name__}")
+    return str(getattr(failure, "code", None) or f"INTERNAL_{type(failure).__name__}")
+
+
+def _for_locust(failure: Exception | None) -> StepFailed | None:
+    code = _code_of(failure)
+    return None if code is None else StepFailed(code)
 
 
 def _internal_error(error: Exception) -> Exception:
@@ -116,8 +121,11 @@ class AuthFlowUser(User):
             self.run_state.unsettled.discard(self.last_new_uid)
 
     def _run_cycle(self, name: str, flow: Flow, identity: Identity | None) -> None:
+        """One cycle of a flow. Steps on the wire go to Locust's `request` event (its views count
+        what reached the backend); the cycle and local steps go to authload's recorder only."""
         self.virtual_user.begin_cycle(identity)
         fire = self.environment.events.request.fire
+        record = self.run_state.recorder.record
         context = self.contexts[name]
         total_ms = 0.0
         failure: Exception | None = None
@@ -134,23 +142,19 @@ class AuthFlowUser(User):
                 failure = _internal_error(error)
             elapsed_ms = (time.perf_counter() - started) * 1000
             total_ms += elapsed_ms
-            fire(
-                request_type=STEP,
-                name=step.name,
-                response_time=elapsed_ms,
-                response_length=0,
-                exception=_for_locust(failure),
-                context=context,
-            )
+            if step.name in LOCAL_STEPS:
+                record(STEP, step.name, elapsed_ms, _code_of(failure))
+            else:
+                fire(
+                    request_type=STEP,
+                    name=step.name,
+                    response_time=elapsed_ms,
+                    response_length=0,
+                    exception=_for_locust(failure),
+                    context=context,
+                )
             if step.name == CREATE_USER:
                 self._settle_create(failure)
             if failure is not None:
                 break
-        fire(
-            request_type=CYCLE,
-            name=name,
-            response_time=total_ms,
-            response_length=0,
-            exception=_for_locust(failure),
-            context=context,
-        )
+        record(CYCLE, name, total_ms, _code_of(failure))
