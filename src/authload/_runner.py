@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -54,7 +55,10 @@ def locust_command(config: Config, run_id: str, load: Load, *, headless: bool = 
     if config.allow_auth_key:
         command.append("--allow-auth-key")
     if config.processes is not None:
-        command += ["--processes", str(config.processes)]
+        # A port of its own (Locust's default, 5557, is shared by every run on the machine);
+        # the master binds loopback only (see locust/_options.py).
+        port = str(_free_loopback_port())
+        command += ["--processes", str(config.processes), "--master-bind-port", port, "--master-port", port]
     users = load.users if config.users is None else config.users
     spawn_rate = load.spawn_rate if config.spawn_rate is None else config.spawn_rate
     command += ["-u", str(users), "-r", str(spawn_rate)]
@@ -68,6 +72,12 @@ def locust_command(config: Config, run_id: str, load: Load, *, headless: bool = 
     else:  # each start in the web UI is a run of its own, reported in its own folder
         command += ["--web-host", "127.0.0.1"]
     return command
+
+
+def _free_loopback_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def check(config: Config) -> Load:
