@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from . import (
     EXIT_CONFIG_ERROR,
     EXIT_OK,
+    EXIT_THRESHOLDS_FAILED,
     AuthloadError,
     Config,
     ConfigError,
@@ -78,7 +79,46 @@ def _parser() -> argparse.ArgumentParser:
     _add_cleanup_parser(commands)
     validate_parser = commands.add_parser("validate", help="check scenario and environment files")
     validate_parser.add_argument("files", nargs="+", type=Path)
+    _add_report_parsers(commands)
     return parser
+
+
+def _add_report_parsers(commands: Any) -> None:
+    parser = commands.add_parser("compare", help="compare a run with a baseline run (exit 1 on a regression)")
+    parser.add_argument("base", type=Path, help="baseline: a run folder or its summary.json")
+    parser.add_argument("new", type=Path, help="the run to judge: a run folder or its summary.json")
+    parser.add_argument("--tolerance", type=float, default=10.0, help="percent change allowed (10)")
+    parser.add_argument("--min-delta-ms", type=float, default=2.0, help="latency change ignored below (2)")
+    parser.add_argument(
+        "--error-tolerance", type=float, default=0.5, help="error-rate rise allowed, percentage points (0.5)"
+    )
+    parser.add_argument("--min-requests", type=int, default=100, help="entries with fewer are not judged")
+    schema = commands.add_parser("schema", help="print a JSON Schema (scenario, environment, summary.json)")
+    schema.add_argument(
+        "which", nargs="?", default="scenario", choices=("scenario", "environment", "summary")
+    )
+
+
+def _compare(args: argparse.Namespace) -> int:
+    from .report import Tolerance, compare, entries, read_summary, regressions, render
+
+    base, new = read_summary(args.base), read_summary(args.new)
+    tolerance = Tolerance(
+        relative=args.tolerance / 100,
+        min_delta_ms=args.min_delta_ms,
+        error_rate=args.error_tolerance / 100,
+        min_requests=args.min_requests,
+    )
+    changes = compare(entries(base), entries(new), tolerance)
+    print(render(changes, str(base.get("run_id")), str(new.get("run_id")), tolerance))
+    return EXIT_THRESHOLDS_FAILED if regressions(changes) else EXIT_OK
+
+
+def _schema(args: argparse.Namespace) -> int:
+    from ._schema import schema_text
+
+    print(schema_text(args.which), end="")
+    return EXIT_OK
 
 
 def _add_cleanup_parser(commands: Any) -> None:
@@ -211,7 +251,15 @@ def _describe(path: Path) -> str:
     return f"scenario {checked.name!r}: {len(checked.flows)} flows, {len(rules)} thresholds{guard}"
 
 
-COMMANDS = {"run": _run, "ui": _ui, "mock": _mock, "validate": _validate, "cleanup": _cleanup}
+COMMANDS = {
+    "run": _run,
+    "ui": _ui,
+    "mock": _mock,
+    "validate": _validate,
+    "cleanup": _cleanup,
+    "compare": _compare,
+    "schema": _schema,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -72,6 +72,7 @@ def test_run_passes_and_reports_every_step(quick_scenario: Path, tmp_path: Path)
         "markdown": "summary.md",
         "html": "report.html",
         "locust_csv": "locust_stats.csv",
+        "report": "authload.html",
     }
     assert all((run_dir / name).exists() for name in summary["files"].values())
     assert (run_dir / "junit.xml").exists()

@@ -59,7 +59,7 @@ def test_rule_on_entry_without_requests_fails_except_requests_rules() -> None:
 def test_console_table_has_every_entry_and_verdict() -> None:
     text = console_table(summary({"login_auth_token.p95": "< 100ms"}, figures(failures=2)))
     assert "login_auth_token" in text and "returning" in text and "steps on the wire" in text
-    assert "login_auth_token.p95 < 100ms: 120.0ms FAIL" in text
+    assert "login_auth_token.p95 < 100ms: 120ms FAIL" in text
     assert "ERR_X x2" in text and "verdict: FAIL (exit code 1)" in text
 
 
@@ -77,6 +77,7 @@ def test_written_files_and_junit(tmp_path: Path) -> None:
         "threshold": "login_auth_token.p95",
         "rule": "< 100ms",
         "measured": 120.0,
+        "limit": 100.0,
         "unit": "ms",
         "passed": False,
     }

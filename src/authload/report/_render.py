@@ -8,10 +8,12 @@ from xml.etree import ElementTree as ET
 
 from ._figures import Figures
 from ._summary import RunSummary
+from ._verdict import Verdict, format_value
 
 # Characters XML 1.0 cannot hold at all, not even escaped (ElementTree writes them raw).
 _NOT_XML = re.compile("[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _COLUMNS = ("Type", "Name", "Reqs", "Fails", "Err%", "p50", "p90", "p95", "p99", "Max", "Req/s")
+_MD_COLUMNS = (*_COLUMNS[:5], "p50 ms", "p90 ms", "p95 ms", "p99 ms", "Max ms", "Req/s")
 
 
 def _row(kind: str, name: str, f: Figures) -> list[str]:
@@ -55,20 +57,87 @@ def console_table(summary: RunSummary) -> str:
         lines.append("errors by code: " + ", ".join(f"{code} x{n}" for code, n in sorted(errors.items())))
     if summary.error:
         lines.append(f"run error: {summary.error}")
-    verdict = (
-        "PASS" if summary.passed else ("FAIL" if summary.status == "completed" else summary.status.upper())
-    )
-    lines.append(f"verdict: {verdict} (exit code {summary.exit_code}); run {summary.run_id}")
+    lines.append(f"verdict: {verdict_word(summary)} (exit code {summary.exit_code}); run {summary.run_id}")
     return "\n".join(lines)
 
 
+def verdict_word(summary: RunSummary) -> str:
+    """PASS, FAIL, or the status of a run that did not complete (INTERRUPTED, ERROR, ...)."""
+    if summary.status != "completed":
+        return summary.status.upper()
+    return "PASS" if summary.passed else "FAIL"
+
+
+def headline(summary: RunSummary) -> str:
+    """The verdict and why, in one line: `FAIL: 1 of 3 thresholds failed (login_auth_token.p95)`."""
+    word = verdict_word(summary)
+    if summary.status != "completed":
+        return f"{word}: {summary.error or 'the run did not complete'}"
+    failed = [v.threshold.key for v in summary.verdicts if not v.passed]
+    skipped = sum(1 for v in summary.verdicts if v.skipped)
+    held = len(summary.verdicts) - len(failed) - skipped
+    more = f", {skipped} skipped" if skipped else ""
+    if failed:
+        return (
+            f"{word}: {len(failed)} of {len(summary.verdicts)} thresholds failed ({', '.join(failed)}){more}"
+        )
+    return f"{word}: {held} threshold{'s' if held != 1 else ''} held{more}" if summary.verdicts else f"{word}"
+
+
+def measured_text(verdict: Verdict) -> str:
+    if verdict.measured is None:
+        return "no data"
+    return format_value(verdict.threshold.metric, verdict.measured)
+
+
+def limit_text(verdict: Verdict) -> str:
+    limit = verdict.effective_limit
+    if limit is None:
+        return "-"
+    return f"{verdict.threshold.op} {format_value(verdict.threshold.metric, limit)}"
+
+
+def _result(verdict: Verdict) -> str:
+    return f"SKIP ({verdict.skipped})" if verdict.skipped else ("PASS" if verdict.passed else "FAIL")
+
+
 def markdown(summary: RunSummary) -> str:
-    """The same table for a CI job summary or a pull request."""
-    head = "| " + " | ".join(_COLUMNS) + " |\n|" + "---|" * len(_COLUMNS) + "\n"
-    body = "".join("| " + " | ".join(row) + " |\n" for row in _rows(summary))
-    checks = "".join(f"- {verdict.describe()}\n" for verdict in summary.verdicts)
-    title = f"# authload run {summary.run_id}: {summary.scenario} on {summary.environment}\n\n"
-    return title + head + body + "\n" + (checks or "- no thresholds\n")
+    """For a CI job summary or a pull request: the verdict first, then thresholds, figures, errors."""
+    lines = [
+        f"## {headline(summary)}",
+        "",
+        f"authload run `{summary.run_id}`: scenario **{summary.scenario}** (`{summary.scenario_file}`) "
+        f"on **{summary.environment}** ({summary.backend}), started {summary.started_at}, "
+        f"{summary.duration_s:.1f} s.",
+        "",
+        "### Thresholds",
+        "",
+    ]
+    if summary.verdicts:
+        lines += ["| threshold | rule | measured | limit | result |", "|---|---|---|---|---|"]
+        lines += [
+            f"| {v.threshold.key} | `{v.threshold.text}` | {measured_text(v)} | {limit_text(v)} "
+            f"| {_result(v)} |"
+            for v in summary.verdicts
+        ]
+    else:
+        lines.append("No thresholds.")
+    lines += ["", "### Figures", "", "Latencies in milliseconds (ms); Req/s is requests per second.", ""]
+    lines += [
+        "| " + " | ".join(_MD_COLUMNS) + " |",
+        "|" + "---|" * len(_MD_COLUMNS),
+        *("| " + " | ".join(row) + " |" for row in _rows(summary)),
+    ]
+    lines += ["", "### Errors by step and code", ""]
+    errors = [
+        f"| {name} | {code} | {count} |"
+        for name, figures in summary.steps.items()
+        for code, count in sorted(figures.errors_by_code.items())
+    ]
+    lines += ["| step | code | count |", "|---|---|---|", *errors] if errors else ["No errors."]
+    if summary.error:
+        lines += ["", f"Run error: {summary.error}"]
+    return "\n".join(lines) + "\n"
 
 
 def _xml_text(text: str) -> str:
@@ -77,25 +146,46 @@ def _xml_text(text: str) -> str:
 
 
 def junit_xml(summary: RunSummary) -> str:
-    """One test case per threshold; a run that did not complete is an error case."""
+    """One test case per threshold, each with what was measured and the limit (`p95 412ms > 250ms`);
+    a run that did not complete is an error case."""
     scenario = _xml_text(summary.scenario)
     suite = ET.Element("testsuite", name=f"authload.{scenario}", timestamp=_xml_text(summary.started_at))
-    failures = errors = 0
+    counts = Counter[str]()
     for verdict in summary.verdicts:
         case = ET.SubElement(suite, "testcase", classname=f"authload.{scenario}", name=verdict.threshold.key)
-        if verdict.threshold.note:  # the default guard: say why this rule is there
-            properties = ET.SubElement(case, "properties")
-            ET.SubElement(properties, "property", name="note", value=verdict.threshold.note)
-        if not verdict.passed:
-            failures += 1
-            ET.SubElement(case, "failure", message=verdict.describe()).text = verdict.describe()
+        _junit_case(case, verdict, counts)
     if summary.status != "completed":
-        errors += 1
+        counts["errors"] += 1
         case = ET.SubElement(suite, "testcase", classname=f"authload.{scenario}", name="run")
         reason = _xml_text(summary.error or summary.status)
         ET.SubElement(case, "error", message=reason).text = reason
-    suite.set("tests", str(len(summary.verdicts) + errors))
-    suite.set("failures", str(failures))
-    suite.set("errors", str(errors))
+    suite.set("tests", str(len(summary.verdicts) + counts["errors"]))
+    suite.set("failures", str(counts["failures"]))
+    suite.set("errors", str(counts["errors"]))
+    suite.set("skipped", str(counts["skipped"]))
     suite.set("time", f"{summary.duration_s:.3f}")
     return ET.tostring(suite, encoding="unicode", xml_declaration=True) + "\n"
+
+
+def _junit_case(case: ET.Element, verdict: Verdict, counts: Counter[str]) -> None:
+    properties = ET.SubElement(case, "properties")
+    limit = verdict.effective_limit
+    values = {
+        "rule": verdict.threshold.text,
+        "measured": "" if verdict.measured is None else f"{verdict.measured:.6g}",
+        "limit": "" if limit is None else f"{limit:.6g}",
+        "unit": verdict.unit,
+        "note": verdict.threshold.note,  # the default guard: say why this rule is there
+    }
+    for name, value in values.items():
+        if value:
+            ET.SubElement(properties, "property", name=name, value=value)
+    statement = verdict.comparison()
+    if verdict.skipped:
+        counts["skipped"] += 1
+        ET.SubElement(case, "skipped", message=verdict.skipped)
+    elif not verdict.passed:
+        counts["failures"] += 1
+        message = f"{statement} (rule: {verdict.threshold.text})"
+        ET.SubElement(case, "failure", message=message).text = verdict.describe()
+    ET.SubElement(case, "system-out").text = statement

@@ -1,7 +1,13 @@
-"""Evaluate thresholds against the figures: each rule's measured value and verdict."""
+"""Evaluate thresholds against the figures: each rule's measured value, limit and verdict.
+
+A rule relative to a baseline (`"< +10% baseline"`) takes its limit from the
+baseline run's figures for the same entry; with no baseline, or a baseline
+that saw nothing of that entry, it is skipped (shown as SKIP, never a PASS).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,52 +17,105 @@ from ._figures import Figures
 
 @dataclass(frozen=True)
 class Verdict:
-    """One threshold, what was measured, and whether it held."""
+    """One threshold, what was measured, the limit it was held to, and whether it held."""
 
     threshold: Threshold
     measured: float | None
     passed: bool
+    limit: float | None = None  # None: the rule's own (absolute) limit
+    skipped: str = ""  # why a relative rule was not evaluated
+
+    @property
+    def unit(self) -> str:
+        metric = self.threshold.metric
+        return {"error_rate": "fraction", "requests": "count"}.get(metric, "ms")
+
+    @property
+    def effective_limit(self) -> float | None:
+        if self.threshold.relative:
+            return self.limit
+        return self.threshold.limit
 
     def to_json(self) -> dict[str, Any]:
-        unit = "ms" if self.threshold.metric not in ("error_rate", "requests") else None
+        limit = self.effective_limit
         data: dict[str, Any] = {
             "threshold": self.threshold.key,
             "rule": self.threshold.text,
             "measured": None if self.measured is None else round(self.measured, 6),
-            "unit": unit or ("fraction" if self.threshold.metric == "error_rate" else "count"),
+            "limit": None if limit is None else round(limit, 6),
+            "unit": self.unit,
             "passed": self.passed,
         }
+        if self.skipped:
+            data["skipped"] = self.skipped
         if self.threshold.note:
             data["note"] = self.threshold.note  # the default guard says so
         return data
 
     def describe(self) -> str:
         """`login_auth_token.p95 < 250ms: 12.3ms PASS`."""
-        shown = "no data" if self.measured is None else _format(self.threshold.metric, self.measured)
+        shown = "no data" if self.measured is None else format_value(self.threshold.metric, self.measured)
         guard = " (default guard)" if self.threshold.note else ""
-        return (
-            f"{self.threshold.key} {self.threshold.text}{guard}: {shown} {'PASS' if self.passed else 'FAIL'}"
-        )
+        limit = self.effective_limit
+        relative = ""
+        if self.threshold.relative and limit is not None:
+            relative = f" (limit {format_value(self.threshold.metric, limit)})"
+        result = f"SKIP ({self.skipped})" if self.skipped else ("PASS" if self.passed else "FAIL")
+        return f"{self.threshold.key} {self.threshold.text}{guard}{relative}: {shown} {result}"
+
+    def comparison(self) -> str:
+        """What was measured against the limit, as a true statement: `p95 412ms > 250ms`."""
+        metric, limit = self.threshold.metric, self.effective_limit
+        if self.skipped or limit is None:
+            return f"{metric}: {self.skipped or 'no limit'}"
+        if self.measured is None:
+            return f"{metric}: no requests (limit {self.threshold.op} {format_value(metric, limit)})"
+        sign = ">" if self.measured > limit else ("<" if self.measured < limit else "=")
+        return f"{metric} {format_value(metric, self.measured)} {sign} {format_value(metric, limit)}"
 
 
 def evaluate(
-    thresholds: list[Threshold], steps: dict[str, Figures], cycles: dict[str, Figures], total: Figures
+    thresholds: list[Threshold],
+    steps: dict[str, Figures],
+    cycles: dict[str, Figures],
+    total: Figures,
+    baseline: Mapping[str, Figures] | None = None,
 ) -> list[Verdict]:
-    """A rule on an entry that saw no request fails, except a `requests` rule that allows 0."""
+    """A rule on an entry that saw no request fails, except a `requests` rule that allows 0.
+
+    `baseline` maps entry names (steps, flows, `total`) to a baseline run's figures."""
     verdicts = []
     for rule in thresholds:
         figures = total if rule.target == TOTAL else steps.get(rule.target) or cycles.get(rule.target)
-        if figures is None or (figures.requests == 0 and rule.metric != "requests"):
+        measured = None
+        if figures is not None and (figures.requests or rule.metric == "requests"):
+            measured = figures.metric(rule.metric)
+        if rule.relative:
+            verdicts.append(_relative(rule, measured, (baseline or {}).get(rule.target), baseline))
+        elif measured is None:
             verdicts.append(Verdict(rule, None, False))
-            continue
-        measured = figures.metric(rule.metric)
-        verdicts.append(Verdict(rule, measured, rule.holds(measured)))
+        else:
+            verdicts.append(Verdict(rule, measured, rule.holds(measured)))
     return verdicts
 
 
-def _format(metric: str, value: float) -> str:
+def _relative(
+    rule: Threshold, measured: float | None, base: Figures | None, baseline: Mapping[str, Figures] | None
+) -> Verdict:
+    if baseline is None:
+        return Verdict(rule, measured, True, skipped="no baseline given")
+    if base is None or not base.requests:
+        return Verdict(rule, measured, True, skipped=f"the baseline has no requests for {rule.target}")
+    limit = rule.limit_from(base.metric(rule.metric))
+    if measured is None:
+        return Verdict(rule, None, False, limit)
+    return Verdict(rule, measured, rule.holds(measured, limit), limit)
+
+
+def format_value(metric: str, value: float) -> str:
+    """A metric's value as a person reads it: `412ms`, `12.3ms`, `1.50%`, `1000`."""
     if metric == "error_rate":
         return f"{value * 100:.2f}%"
     if metric == "requests":
         return str(int(value))
-    return f"{value:.1f}ms"
+    return f"{value:.0f}ms" if value >= 100 else f"{value:.1f}ms"

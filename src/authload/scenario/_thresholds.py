@@ -8,6 +8,10 @@ counts are plain.
 A scenario without a `thresholds` section still gets one rule, the default
 guard `total.error_rate < 5%`, so a run whose backend failed most requests
 cannot pass; `thresholds: {}` says "no rules" explicitly and turns it off.
+
+A rule may be relative to a baseline run (`authload run --baseline DIR`):
+`"< +10% baseline"` (the baseline's value times 1.10; any metric) or
+`"< +50ms baseline"` (added to a latency). Without a baseline it is skipped.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ _OPERATORS: dict[str, Callable[[float, float], bool]] = {
     "==": operator.eq,
 }
 _RULE = re.compile(r"^\s*(<=|>=|==|<|>)\s*(\d+(?:\.\d+)?)\s*(ms|s|%)?\s*$")
+_RELATIVE = re.compile(r"^\s*(<=|>=|<|>)\s*([+-]\d+(?:\.\d+)?)\s*(ms|s|%)\s*baseline\s*$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,10 +50,17 @@ class Threshold:
     limit: float
     text: str
     note: str = ""
+    relative: str = ""  # "%" or "ms": `limit` is then a change from the baseline's value
 
-    def holds(self, measured: float) -> bool:
-        """Whether the measured value satisfies the rule."""
-        return _OPERATORS[self.op](measured, self.limit)
+    def holds(self, measured: float, limit: float | None = None) -> bool:
+        """Whether the measured value satisfies the rule (against `limit` when given)."""
+        return _OPERATORS[self.op](measured, self.limit if limit is None else limit)
+
+    def limit_from(self, baseline: float) -> float:
+        """A relative rule's limit given the baseline's value of the same metric."""
+        if self.relative == "%":
+            return baseline * (1 + self.limit / 100)
+        return baseline + self.limit
 
 
 def parse_threshold(key: str, rule: object, targets: set[str], note: str = "") -> Threshold:
@@ -63,9 +75,12 @@ def parse_threshold(key: str, rule: object, targets: set[str], note: str = "") -
         )
     if metric not in METRICS:
         raise ValueError(f"unknown metric {metric!r}; expected one of {', '.join(METRICS)}")
+    relative = _RELATIVE.match(rule) if isinstance(rule, str) else None
+    if relative is not None:
+        return _relative(key, target, metric, relative, note)
     match = _RULE.match(str(rule)) if isinstance(rule, str | int | float) else None
     if match is None:
-        raise ValueError(f'rule {rule!r} must read like "< 250ms", "<= 1%" or "> 100"')
+        raise ValueError(f'rule {rule!r} must read like "< 250ms", "<= 1%", "> 100" or "< +10% baseline"')
     op, number, unit = match.group(1), float(match.group(2)), match.group(3)
     if not math.isfinite(number):
         raise ValueError(f"rule {rule!r} has a number too large to compare with")
@@ -86,3 +101,15 @@ def _limit(metric: str, number: float, unit: str | None) -> float:
     if unit is not None:
         raise ValueError("requests is a count and takes no unit")
     return number
+
+
+def _relative(key: str, target: str, metric: str, match: re.Match[str], note: str) -> Threshold:
+    op, number, unit = match.group(1), float(match.group(2)), match.group(3)
+    if not math.isfinite(number):
+        raise ValueError(f"rule {match.group(0)!r} has a number too large to compare with")
+    if unit != "%" and metric not in LATENCY_METRICS:
+        raise ValueError(f'{metric} changes from a baseline in percent, e.g. "< +10% baseline"')
+    change = number * 1000 if unit == "s" else number
+    return Threshold(
+        key, target, metric, op, change, match.group(0).strip(), note, "%" if unit == "%" else "ms"
+    )
