@@ -7,14 +7,23 @@ counts them too); whole cycles and local steps (`session_check`) are recorded
 directly, so Locust's own views count only what reached the backend. A worker
 ships its histograms with every stats report (`report_to_master`) and the
 master adds them up (`worker_report`). Only authload's own entries are recorded.
+
+For the report's charts, latencies also go into the current interval's sparse
+buckets when the pending counts are flushed (in bulk, not per request); every
+`BASE_S` a ticker closes the interval into a bounded `Timeline` per entry, and
+workers ship their closed intervals inside the same signed figures.
 """
 
 from __future__ import annotations
 
+import time
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 from hdrh.histogram import HdrHistogram
+
+from ..report import BASE_S, Slot, Timeline, bucket
 
 STEP, CYCLE = "step", "cycle"
 _MAX_MICROSECONDS = 3_600_000_000  # one hour: nothing in an auth flow should take longer
@@ -39,6 +48,8 @@ class Series:
         self._pending: Counter[int] = Counter()
         self.failures = 0
         self.error_codes: Counter[str] = Counter()
+        self._slot: Counter[int] = Counter()  # this interval's latency buckets
+        self.slot_codes: Counter[str] = Counter()  # this interval's failures by code
 
     def record(self, microseconds: int) -> None:
         self._pending[microseconds] += 1
@@ -52,10 +63,20 @@ class Series:
         return self._histogram
 
     def _flush(self) -> None:
-        record = self._histogram.record_value
+        record, slot = self._histogram.record_value, self._slot
         for value, count in self._pending.items():
             record(value, count)
+            slot[bucket(value)] += count
         self._pending.clear()
+
+    def take_slot(self) -> Slot | None:
+        """The current interval's figures (None if it saw nothing); a new interval starts."""
+        self._flush()
+        if not self._slot and not self.slot_codes:
+            return None
+        slot = Slot.of(self._slot, sum(self.slot_codes.values()), dict(self.slot_codes))
+        self._slot, self.slot_codes = Counter(), Counter()
+        return slot
 
     @property
     def requests(self) -> int:
@@ -77,6 +98,7 @@ class Recorder:
     def __init__(self) -> None:
         self.series: dict[tuple[str, str], Series] = {}
         self.by_worker: dict[str, Counter[tuple[str, str]]] = {}  # master: requests per worker and entry
+        self.timelines: dict[tuple[str, str], Timeline] = {}  # per entry, for the report's charts
 
     def on_request(
         self, request_type: str, name: str, response_time: float, exception: BaseException | None, **_: Any
@@ -99,19 +121,51 @@ class Recorder:
         if error_code is not None:
             series.failures += 1
             series.error_codes[error_code] += 1
+            series.slot_codes[error_code] += 1
+
+    def tick(self, index: int | None = None) -> None:
+        """Close the current interval of every entry as base interval `index` (default: now's)."""
+        index = int(time.time() // BASE_S) if index is None else index
+        for key, series in self.series.items():
+            slot = series.take_slot()
+            if slot is not None:
+                self.timelines.setdefault(key, Timeline()).add(index, slot)
+
+    def tick_forever(self, sleep: Callable[[float], None]) -> None:
+        """Close an interval at every `BASE_S` boundary of the wall clock (a greenlet's loop, given
+        gevent's sleep), so the intervals of every worker line up."""
+        while True:
+            sleep(BASE_S - time.time() % BASE_S + 0.005)
+            self.tick(int(time.time() // BASE_S) - 1)
+
+    def _shipped_slots(self, key: tuple[str, str]) -> list[Any]:
+        timeline = self.timelines.get(key)
+        if timeline is None:
+            return []
+        return [[index * timeline.scale, slot.to_wire()] for index, slot in timeline.slots.items()]
 
     def on_report_to_master(self, client_id: str, data: dict[str, Any]) -> None:
         """Worker: ship what was recorded since the last report, then start afresh."""
+        self.tick()
         data[METRICS_KEY] = [
-            [kind, name, series.histogram.encode().decode(), series.failures, dict(series.error_codes)]
+            [
+                kind,
+                name,
+                series.histogram.encode().decode(),
+                series.failures,
+                dict(series.error_codes),
+                self._shipped_slots((kind, name)),
+            ]
             for (kind, name), series in self.series.items()
         ]
-        self.series = {}
+        self.series, self.timelines = {}, {}
 
     def on_worker_report(self, client_id: str, data: dict[str, Any]) -> None:
         """Master: add a worker's report to the run's figures."""
         counts = self.by_worker.setdefault(client_id, Counter())
-        for kind, name, encoded, failures, codes in data.get(METRICS_KEY, []):
+        for kind, name, encoded, failures, codes, *slots in data.get(METRICS_KEY, []):
+            for index, wire in slots[0] if slots else []:
+                self.timelines.setdefault((kind, name), Timeline()).add(int(index), Slot.from_wire(wire))
             series = self.series.setdefault((kind, name), Series())
             histogram = HdrHistogram.decode(encoded)
             counts[(kind, name)] += histogram.get_total_count()
@@ -122,3 +176,4 @@ class Recorder:
     def reset(self) -> None:
         self.series = {}
         self.by_worker = {}
+        self.timelines = {}

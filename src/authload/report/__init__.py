@@ -12,7 +12,7 @@ from ._html import html_report
 from ._meta import run_meta
 from ._render import console_table, headline, junit_xml, markdown
 from ._summary import COMPLETED, ERROR, INTERRUPTED, RunSummary
-from ._timeseries import BASE_S, Slot, Timeline
+from ._timeseries import BASE_S, Slot, Timeline, bucket
 from ._verdict import Verdict, evaluate
 from ._writer import SCHEMA_VERSION, append_step_summary, summary_json, write_reports
 
@@ -32,6 +32,7 @@ __all__ = [
     "Verdict",
     "append_step_summary",
     "baseline_figures",
+    "bucket",
     "compare",
     "console_table",
     "entries",
