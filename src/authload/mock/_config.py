@@ -230,6 +230,14 @@ class MockConfig(BaseModel):
         description="A request must arrive whole (head and body) this soon after its first byte, "
         "or after the connection opens; else 408 ERR_BAD_REQUEST and the connection closes.",
     )
+    keep_alive_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        le=3600,
+        description="An idle keep-alive connection is closed after this long. Real edges keep idle "
+        "connections about a minute; uvicorn's own default (5 s) would make every request after a "
+        "think time reconnect.",
+    )
     rate_limits: RateLimits = Field(default=RateLimits(), description="Per-minute tiers.")
     faults: tuple[FaultRule, ...] = Field(default=(), description="Per-route fault rules, applied in order.")
 

@@ -16,8 +16,8 @@ per connection:
 A refusal is CometChat's error envelope (`ERR_BAD_REQUEST`, the limit in
 `details`), then the connection closes. A connection that sent nothing before
 its timeout is closed without a reply; idle keep-alive connections close after
-uvicorn's `timeout_keep_alive`. Refused requests never reach the app, so
-`/_mock/stats` does not count them.
+`keep_alive_seconds` (uvicorn's `timeout_keep_alive`, set by `serve_app`).
+Refused requests never reach the app, so `/_mock/stats` does not count them.
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ class Limits:
     max_header_bytes: int
     max_body_bytes: int
     request_timeout: float
+    keep_alive: float = 60.0
 
     @classmethod
     def of(cls, config: MockConfig) -> Limits:
@@ -51,6 +52,7 @@ class Limits:
             config.max_header_bytes,
             config.max_body_bytes,
             config.request_timeout_seconds,
+            config.keep_alive_seconds,
         )
 
 

@@ -93,9 +93,11 @@ def serve_app(
     """Serve any ASGI app the way `serve` does (the benchmark's baseline uses this too)."""
     sock = bind_socket(host, port)
     url = base_url(sock)
+    limits = limits or Limits.of(MockConfig())
     uv_config = uvicorn.Config(
         app,
-        http=protocol_class(limits or Limits.of(MockConfig())),
+        http=protocol_class(limits),
+        timeout_keep_alive=limits.keep_alive,  # idle connections: MockConfig.keep_alive_seconds
         access_log=False,
         log_level="warning",
         lifespan="off",
