@@ -10,7 +10,7 @@ import gc
 import socket
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import uvicorn
 
@@ -97,7 +97,8 @@ def serve_app(
     uv_config = uvicorn.Config(
         app,
         http=protocol_class(limits),
-        timeout_keep_alive=limits.keep_alive,  # idle connections: MockConfig.keep_alive_seconds
+        # Idle connections (MockConfig.keep_alive_seconds). Typed int, but only given to call_later.
+        timeout_keep_alive=cast(int, limits.keep_alive),
         access_log=False,
         log_level="warning",
         lifespan="off",
