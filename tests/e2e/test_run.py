@@ -292,7 +292,7 @@ def test_mock_command_prints_url_and_keys_and_takes_faults() -> None:
 @pytest.mark.parametrize(
     ("spec", "message"),
     [
-        ("explode:me.login", "faults.0: Input tag 'explode'"),
+        ("explode:me.login", "unknown fault kind 'explode'; known kinds: latency"),
         ("error:me.login,probability", "expected key=value"),
     ],
 )
