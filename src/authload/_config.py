@@ -24,6 +24,7 @@ class Config:
     config_dir: str = _option("folder of environment files", default="config")
     allow_auth_key: bool = _option("allow Auth Key logins on a production environment", default=False)
     processes: int | None = _option("Locust worker processes on this machine (-1: one per core)")
+    baseline: str | None = _option("a run folder or summary.json: the limits of '< +10%% baseline' rules")
 
 
 def config_fields() -> list[str]:

@@ -25,6 +25,7 @@ from ._config import Config
 from ._exceptions import EXIT_CONFIG_ERROR, EXIT_RUN_ERROR, ConfigError
 from ._lifeline import PARENT_PID_VARIABLE
 from ._run_id import new_run_id
+from .report import baseline_figures
 from .scenario import Load, format_duration, load_run_files, parse_duration
 
 
@@ -54,6 +55,8 @@ def locust_command(config: Config, run_id: str, load: Load, *, headless: bool = 
     command += ["--report-dir", config.report_dir, "--run-id", run_id]
     if config.allow_auth_key:
         command.append("--allow-auth-key")
+    if config.baseline:
+        command += ["--baseline", str(Path(config.baseline).resolve())]
     if config.processes is not None:
         # A port of its own (Locust's default, 5557, is shared by every run on the machine);
         # the master binds loopback only (see locust/_options.py).
@@ -91,6 +94,8 @@ def check(config: Config) -> Load:
         raise ConfigError(f"--users must be at least 1, not {config.users}")
     if config.spawn_rate is not None and not config.spawn_rate > 0:
         raise ConfigError(f"--spawn-rate must be more than 0, not {config.spawn_rate}")
+    if config.baseline:
+        baseline_figures(Path(config.baseline))  # unreadable: exit 2 now, not after the run
     if config.run_time is not None:
         try:
             seconds = parse_duration(config.run_time)

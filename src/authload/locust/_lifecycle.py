@@ -40,6 +40,7 @@ from . import _distributed as distributed
 from ._cleanup import clean_up
 from ._plan import Plan, RunState, read_files, state_of
 from ._provision import provision
+from ._reporting import report_inputs
 from ._stopping import install_hurry_handler, stopping_of
 from ._summary import build_summary
 
@@ -52,6 +53,7 @@ def on_init(environment: Any, runner: Any, **_: Any) -> None:
     """Read the files and get the backend ready before anything spawns."""
     state = state_of(environment)
     environment.events.request.add_listener(state.recorder.on_request)
+    gevent.spawn(state.recorder.tick_forever, gevent.sleep)  # intervals for authload.html's charts
     _tie_to_parent(environment, runner)
     install_hurry_handler(environment)
     # Everything imported so far lives for the whole run: keep it out of the cyclic GC's scans,
@@ -258,7 +260,8 @@ def _write_reports(environment: Any, *, hurry: bool) -> None:
     csv_prefix = getattr(environment.parsed_options, "csv_prefix", None)
     if csv_prefix and Path(csv_prefix).parent.resolve() == state.plan.report_dir.resolve():
         summary.files["locust_csv"] = f"{Path(csv_prefix).name}_stats.csv"
-    path = write_reports(summary, state.plan.report_dir, state.plan.target.secrets())
+    inputs = report_inputs(environment.parsed_options, state, summary)
+    path = write_reports(summary, state.plan.report_dir, state.plan.target.secrets(), **inputs)
     environment.process_exit_code = summary.exit_code
     # Locust writes its HTML only when its main loop ends normally; on SIGTERM (how `authload run`
     # passes on Ctrl-C) it would be lost. With --html, Locust rewrites its own file at exit.

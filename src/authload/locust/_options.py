@@ -14,6 +14,7 @@ OPTIONS: tuple[tuple[str, dict[str, Any]], ...] = (
     ("--config-dir", {"default": "config", "help": "folder of environment files"}),
     ("--report-dir", {"default": "reports", "help": "reports go to REPORT_DIR/RUN_ID/"}),
     ("--run-id", {"default": "", "help": "run id (default: time-sortable, generated)"}),
+    ("--baseline", {"default": "", "help": "run folder or summary.json for '< +10%% baseline' rules"}),
 )
 
 

@@ -20,10 +20,11 @@ def _version(package: str) -> str | None:
 
 
 def git_commit(cwd: Path | None = None) -> str | None:
-    """The CI's commit, else the checkout's HEAD; None outside a git checkout (never an error)."""
+    """The CI's commit, else the checkout's HEAD, abbreviated to 12 digits (40 hex digits would
+    look like a REST API key to the redaction); None outside a git checkout (never an error)."""
     for name in _COMMIT_VARIABLES:
         if os.environ.get(name):
-            return os.environ[name]
+            return os.environ[name][:12]
     try:
         done = subprocess.run(
             ["git", "rev-parse", "HEAD"],
@@ -36,7 +37,7 @@ def git_commit(cwd: Path | None = None) -> str | None:
     except (OSError, subprocess.SubprocessError):
         return None
     commit = done.stdout.strip()
-    return commit if done.returncode == 0 and len(commit) == 40 else None
+    return commit[:12] if done.returncode == 0 and len(commit) == 40 else None
 
 
 def run_meta(load: Mapping[str, Any] | None = None, cwd: Path | None = None) -> dict[str, Any]:
