@@ -71,9 +71,9 @@ def line_chart(title: str, lines: Sequence[Line], x_max: float, y_unit: str = ""
                 f'<polyline points="{coords}" fill="none" stroke="{color}" stroke-width="1.6">'
                 f"<title>{escape(label)}</title></polyline>"
             )
-        legend_x = _LEFT + 8 + 110 * index
-        parts.append(f'<rect x="{legend_x}" y="{_TOP + 2}" width="10" height="3" fill="{color}"/>')
-        parts.append(f'<text x="{legend_x + 14}" y="{_TOP + 8}" class="lg">{escape(label)}</text>')
+        legend_x = WIDTH - _RIGHT - 96 * (len(lines) - index)  # on the title's line, right-aligned
+        parts.append(f'<rect x="{legend_x}" y="9" width="10" height="3" fill="{color}"/>')
+        parts.append(f'<text x="{legend_x + 14}" y="15" class="lg">{escape(label[:14])}</text>')
     parts.append("</svg>")
     return "".join(parts)
 

@@ -137,10 +137,10 @@ def _entry(kind: str, name: str, series: SeriesMap, started_at: float, duration_
     points = timeline.points(started_at, started_at + duration_s if duration_s > 0 else None)
     x_max = max(duration_s, max(p.at_s + p.width_s for p in points))
     charts = [
-        line_chart(f"{name}: latency percentiles", _percentile_lines(points), x_max, "ms"),
-        line_chart(f"{name}: requests/s and errors/s", _rate_lines(points), x_max, "/s"),
+        line_chart(f"{name}: latency", _percentile_lines(points), x_max, "ms"),
+        line_chart(f"{name}: throughput", _rate_lines(points), x_max, "/s"),
         _error_chart(name, points, x_max),
-        bar_chart(f"{name}: latency distribution (count per bucket)", distribution(timeline.whole())),
+        bar_chart(f"{name}: latency distribution (requests per bucket)", distribution(timeline.whole())),
     ]
     note = f'<p class="muted">interval {timeline.width_s:g} s, {len(points)} intervals</p>'
     return header + note + '<div class="charts">' + "".join(charts) + "</div></section>"
@@ -172,5 +172,5 @@ def _error_chart(name: str, points: list[Point], x_max: float) -> str:
         (f"{code}", [(_middle(p), p.codes.get(code, 0) / p.width_s) for p in points])
         for code, _ in codes.most_common(6)
     ]
-    title = f"{name}: errors/s by code" + ("" if lines else " (none)")
+    title = f"{name}: errors/s by code" + ("" if lines else ": none")
     return line_chart(title, lines, x_max, "/s")
