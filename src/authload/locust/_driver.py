@@ -23,7 +23,7 @@ from geventhttpclient.url import URL
 from locust.contrib.fasthttp import FastHttpSession, insecure_ssl_context_factory
 
 from .._exceptions import TransportError
-from ..protocol import Exchange, Host, Request, Response
+from ..protocol import Flow, Host, Request, Response
 from ..scenario import Target
 from ._resolver import resolve_once
 
@@ -96,7 +96,7 @@ class FastDriver:
         """Connections this driver has opened so far (reconnects included)."""
         return self._pool.opened
 
-    def run(self, flow: Exchange[T]) -> T:
+    def run(self, flow: Flow[T]) -> T:
         """Send each request the flow yields, feed back each response, return its result."""
         try:
             request = next(flow)
