@@ -40,7 +40,7 @@ from . import _distributed as distributed
 from ._cleanup import clean_up
 from ._plan import Plan, RunState, read_files, state_of
 from ._provision import provision
-from ._reporting import report_inputs
+from ._reporting import report_inputs, start_recording
 from ._stopping import install_hurry_handler, stopping_of
 from ._summary import build_summary
 
@@ -53,7 +53,7 @@ def on_init(environment: Any, runner: Any, **_: Any) -> None:
     """Read the files and get the backend ready before anything spawns."""
     state = state_of(environment)
     environment.events.request.add_listener(state.recorder.on_request)
-    gevent.spawn(state.recorder.tick_forever, gevent.sleep)  # intervals for authload.html's charts
+    start_recording(environment, state)  # time-series intervals for authload.html; progress line
     _tie_to_parent(environment, runner)
     install_hurry_handler(environment)
     # Everything imported so far lives for the whole run: keep it out of the cyclic GC's scans,

@@ -1,4 +1,5 @@
-"""What the report needs besides the summary: run metadata, the time series, the baseline.
+"""What the report needs besides the summary: run metadata, the time series, the baseline;
+and, from `init`, the interval ticker and the run's progress line.
 
 A baseline (`--baseline DIR`, a run folder or its summary.json) gives the
 limits of relative thresholds (`"< +10% baseline"`); one that cannot be read
@@ -8,11 +9,16 @@ is logged and its rules are skipped, never a crash at the end of a run.
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 from typing import Any
 
+import gevent
+from locust.runners import WorkerRunner
+
 from .._exceptions import ConfigError
 from ..report import RunSummary, baseline_figures, evaluate, run_meta
+from . import _progress as progress
 from ._plan import RunState
 
 log = logging.getLogger("authload")
@@ -43,3 +49,34 @@ def report_inputs(options: Any, state: RunState, summary: RunSummary) -> dict[st
         "series": state.recorder.timelines,
         "started_at": state.started_at,
     }
+
+
+def start_recording(environment: Any, state: RunState) -> None:
+    """In `init`: close time-series intervals on the clock; show the run's progress where Locust
+    shows none (headless with --only-summary, as `authload run` starts it). Workers stay quiet."""
+    gevent.spawn(state.recorder.tick_forever, gevent.sleep)
+    progress.enable(not isinstance(environment.runner, WorkerRunner))
+    options = environment.parsed_options
+    if isinstance(environment.runner, WorkerRunner) or not options.headless:
+        return
+    if not getattr(options, "only_summary", False):
+        return
+
+    def show_run(**_: Any) -> None:
+        gevent.spawn(_run_progress, state, _seconds(getattr(options, "run_time", None)))
+
+    environment.events.test_start.add_listener(show_run)
+
+
+def _run_progress(state: RunState, run_time: float | None) -> None:
+    describe = progress.run_line(state.recorder, state.started_at or time.time(), run_time)
+    with progress.phase("run", describe=describe):
+        while not state.stopped_at:
+            gevent.sleep(0.2)
+
+
+def _seconds(run_time: Any) -> float | None:
+    try:
+        return float(run_time) if run_time else None
+    except (TypeError, ValueError):
+        return None
