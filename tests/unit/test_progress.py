@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import io
 import logging
+import subprocess
+import sys
 
 import pytest
 
@@ -74,3 +76,37 @@ def test_time_left_from_the_rate() -> None:
         phase.started -= 10.0  # ten seconds in
         progress.advance(50)
         assert phase.text() == "authload: provisioning: 50/100 done, 5/s, 0 errors, 10 s, ~10 s left"
+
+
+_PROVISION_CHECK = """
+import locust  # monkey-patches first, as in a Locust process
+import io, logging, sys
+from authload import ApiError
+from authload.locust import _progress as progress, _provision
+
+logging.basicConfig(level=logging.INFO, stream=sys.stdout, format="%(message)s")
+answers = [ApiError("ERR_TOO_MANY_REQUESTS", status=429, retry_after=0.01), "done"]
+
+class Driver:
+    def run(self, flow):
+        answer = answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+with progress.phase("cleanup", total=5, stream=io.StringIO()) as phase:
+    _provision._run_bounded(lambda item: None, range(5), 2)
+    print("done", phase.done)
+    print("patient", _provision._patient(Driver(), lambda: None))
+"""
+
+
+def test_provisioning_and_cleanup_count_items_and_say_when_throttled() -> None:
+    """In a process of its own: importing Locust monkey-patches, which the unit tests must not."""
+    result = subprocess.run(
+        [sys.executable, "-c", _PROVISION_CHECK], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    lines = result.stdout.splitlines()
+    assert "done 5" in lines and "patient done" in lines
+    assert any(line.startswith("cleanup: 5/5 done") and "rate limited (429)" in line for line in lines)

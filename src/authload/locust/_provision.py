@@ -30,6 +30,7 @@ from .._exceptions import ApiError, BackendError
 from .._ledger import LedgerWriter
 from ..protocol._steps import Identity
 from ..scenario import Identities, Target
+from . import _progress as progress
 from ._driver import FastDriver
 
 log = logging.getLogger("authload.provision")
@@ -81,11 +82,14 @@ def provision(
                 token = _patient(driver, lambda: p.create_auth_token(app, target.rest_api_key, uid)).token
             outcome.identities.append(Identity(uid, token))
         except BackendError as error:
+            progress.failed()
             outcome.errors[error.code] += 1
             if isinstance(error, ApiError) and error.status < 500:  # refused: no user was made
                 book.refused.append(uid)
 
-    _run_bounded(one, book.chunks(pool_uids(spec)), spec.concurrency, cancel)
+    items = pool_uids(spec)
+    with progress.phase("provisioning", total=len(items)):
+        _run_bounded(one, book.chunks(items), spec.concurrency, cancel)
     driver.session.client.close()
     book.mark_existed()
     done = {*outcome.created, *book.existed, *book.refused}
@@ -126,6 +130,7 @@ def delete_users(uids: Iterable[str], target: Target, concurrency: int = 32) -> 
     driver = FastDriver.for_target(target, concurrency)
     app = p.App(target.app_id)
     left: dict[str, str] = {}
+    uids = list(uids)
 
     def one(uid: str) -> None:
         try:
@@ -136,7 +141,8 @@ def delete_users(uids: Iterable[str], target: Target, concurrency: int = 32) -> 
         except BackendError as error:
             left[uid] = error.code
 
-    _run_bounded(one, uids, concurrency)
+    with progress.phase("cleanup", total=len(uids)):
+        _run_bounded(one, uids, concurrency)
     driver.session.client.close()
     return left
 
@@ -155,7 +161,9 @@ def _patient(driver: FastDriver, make_flow: Callable[[], p.Flow[T]]) -> T:
                 raise
             wait = min(error.retry_after or 1.0, THROTTLE_MAX_WAIT)
         attempt += 1
-        gevent.sleep(wait * random.uniform(1.0, 1.2))  # jitter: throttled requests do not return in step
+        pause = wait * random.uniform(1.0, 1.2)  # jitter: throttled requests do not return in step
+        progress.throttled(pause)  # a silent wait looks like a hang
+        gevent.sleep(pause)
 
 
 def _create_or_reuse(driver: FastDriver, app: p.App, target: Target, uid: str) -> bool:
@@ -169,6 +177,13 @@ def _create_or_reuse(driver: FastDriver, app: p.App, target: Target, uid: str) -
     return True
 
 
+def _counted(work: Callable[[T], None], item: T) -> None:
+    try:
+        work(item)
+    finally:
+        progress.advance()
+
+
 def _run_bounded(
     work: Callable[[T], None], items: Iterable[T], concurrency: int, cancel: Event | None = None
 ) -> None:
@@ -179,7 +194,7 @@ def _run_bounded(
         for item in items:
             if cancel.is_set():
                 break
-            pool.spawn(work, item)  # waits for a free slot
+            pool.spawn(_counted, work, item)  # waits for a free slot
         while not pool.join(timeout=0.2):
             if cancel.is_set():
                 break
