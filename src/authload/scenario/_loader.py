@@ -12,6 +12,7 @@ from pydantic import BaseModel, ValidationError
 
 from .._exceptions import ConfigError
 from ._environment import Environment
+from ._identities import csv_path, read_identities
 from ._model import Scenario
 from ._yaml import VARIABLE, SourceMap, dotted, load_yaml
 
@@ -30,6 +31,11 @@ def load_scenario(path: str | Path) -> Scenario:
     problems = scenario.problems()
     if problems:
         raise _combined_error([smap.error(where, message) for where, message in problems])
+    if scenario.identities.csv is not None:  # checked now: a bad file is exit 2 before anything starts
+        found = csv_path(scenario.identities.csv, path)
+        read_identities(found)
+        identities = scenario.identities.model_copy(update={"csv": str(found)})
+        scenario = scenario.model_copy(update={"identities": identities})
     return scenario
 
 

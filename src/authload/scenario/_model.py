@@ -57,6 +57,19 @@ class Identities(_Strict):
     tokens: Literal["pre_minted", "in_flow"] = "pre_minted"
     cleanup: Literal["delete", "keep"] = "delete"
     concurrency: int = Field(32, ge=1, le=1024, description="provisioning requests in flight")
+    csv: str | None = Field(
+        None,
+        description="existing users: a CSV file (relative to the scenario) with columns uid and an "
+        "optional auth_token; they are never created or deleted; count defaults to 0 with it",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _csv_alone(cls, data: Any) -> Any:
+        # A CSV names the pool: no generated users unless `count` asks for them too.
+        if isinstance(data, dict) and data.get("csv") is not None and "count" not in data:
+            return {**data, "count": 0}
+        return data
 
     @field_validator("uid_prefix")
     @classmethod
@@ -187,7 +200,8 @@ class Scenario(_Strict):
             problem = _token_problem(flow, self.identities) or _pool_problem(flow)
             if problem:
                 found.append((("flows", name, "steps"), problem))
-        if self.uses_pool() and self.identities.count == 0 and not self.identities.include_sample_users:
+        pool = self.identities.count or self.identities.include_sample_users or self.identities.csv
+        if self.uses_pool() and not pool:
             found.append((("identities", "count"), "a flow logs in as a provisioned user, but count is 0"))
         targets = self.step_names() | set(self.flows) | {TOTAL}
         for key, rule in (self.thresholds or {}).items():
