@@ -24,6 +24,8 @@ class Config:
     config_dir: str = _option("folder of environment files", default="config")
     allow_auth_key: bool = _option("allow Auth Key logins on a production environment", default=False)
     processes: int | None = _option("Locust worker processes on this machine (-1: one per core)")
+    web_host: str = _option("authload ui: address the web UI listens on", default="127.0.0.1")
+    web_port: int | None = _option("authload ui: the web UI's port (default: Locust's, 8089)")
     baseline: str | None = _option("a run folder or summary.json: the limits of '< +10%% baseline' rules")
 
 

@@ -73,7 +73,10 @@ def locust_command(config: Config, run_id: str, load: Load, *, headless: bool = 
         # Locust's final stats go to a file instead of the console, so authload's table ends the output.
         command += ["--json-file", str(report_dir / "locust_stats")]
     else:  # each start in the web UI is a run of its own, reported in its own folder
-        command += ["--web-host", "127.0.0.1"]
+        # Loopback unless told: Locust's UI starts and stops load for whoever reaches it.
+        command += ["--web-host", config.web_host]
+        if config.web_port is not None:
+            command += ["--web-port", str(config.web_port)]
     return command
 
 

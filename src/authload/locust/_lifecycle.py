@@ -22,14 +22,16 @@ import sys
 import time
 from pathlib import Path
 from typing import Any
+from weakref import WeakKeyDictionary
 
 import gevent
 from gevent.event import Event
 from locust import stats as locust_stats
+from locust.exception import StopTest
 from locust.html import get_html_report
 from locust.runners import STATE_INIT, STATE_STOPPED, MasterRunner, WorkerRunner
 
-from .._exceptions import EXIT_RUN_ERROR, AuthloadError, ConfigError
+from .._exceptions import EXIT_RUN_ERROR, AuthloadError, RunError
 from .._lifeline import die_with_launcher, die_with_parent
 from .._redact import Redactor, redact_logs
 from .._run_id import new_run_id
@@ -38,7 +40,7 @@ from ..report import console_table, write_reports
 from ..scenario import environment_path
 from . import _distributed as distributed
 from ._cleanup import clean_up
-from ._plan import Plan, RunState, read_files, state_of
+from ._plan import Plan, read_files, state_of
 from ._provision import provision
 from ._reporting import report_inputs, start_recording
 from ._stopping import install_hurry_handler, stopping_of
@@ -47,6 +49,9 @@ from ._summary import build_summary
 log = logging.getLogger("authload")
 CYCLE_STOP_TIMEOUT = 30.0  # seconds; overridden by Locust's --stop-timeout
 _mocks: dict[int, MockProcess] = {}
+# Web UI starts: prepared by the form's gate (ids of environments), and the last refusal's message.
+_prepared: set[int] = set()
+refused: WeakKeyDictionary[Any, str] = WeakKeyDictionary()
 
 
 def on_init(environment: Any, runner: Any, **_: Any) -> None:
@@ -171,9 +176,15 @@ def on_test_start(environment: Any, **_: Any) -> None:
     if isinstance(runner, WorkerRunner):
         return
     state = state_of(environment)
+    if not environment.parsed_options.headless and id(environment) not in _prepared:
+        # A start not made through the form's gate (`_webui`): prepare it here, or refuse it
+        # (StopTest ends `runner.start` before a single user spawns).
+        try:
+            prepare_start(environment)
+        except AuthloadError as error:
+            raise StopTest(str(error)) from None
+    _prepared.discard(id(environment))
     if state.plan is None:
-        return
-    if not environment.parsed_options.headless and not _refresh_plan(environment, state):
         return
     state.recorder.reset()
     stopping_of(environment).new_test()
@@ -188,20 +199,29 @@ def on_test_start(environment: Any, **_: Any) -> None:
         state.set_identities(state.pool or [])
 
 
-def _refresh_plan(environment: Any, state: RunState) -> bool:
-    """Web UI: each start is a new run (its own id and folder), with the form's scenario and env."""
+def prepare_start(environment: Any) -> None:
+    """Web UI: each start is a new run (its own id, folder and identities) from the form's files.
+
+    Reads, validates and provisions before anything spawns; an error (file:line) is raised,
+    recorded in `refused` for the UI, and leaves no plan behind, so nothing stale can run.
+    """
+    state = state_of(environment)
     options = environment.parsed_options
-    assert state.plan is not None
+    state.plan, state.pool, state.fatal = None, None, None
+    _prepared.discard(id(environment))
     try:
-        if state.plan.options_key != (options.scenario, options.env):
-            state.plan, state.pool = _build_plan(environment, options), None
-        state.plan.run_id = options.run_id = new_run_id()
-        state.plan.report_dir = Path(options.report_dir) / state.plan.run_id
-    except ConfigError as error:
-        log.error("%s", error)
-        gevent.spawn_later(0, environment.runner.stop)
-        return False
-    return True
+        options.run_id = new_run_id()
+        state.plan = _build_plan(environment, options)
+        _provision_pool(environment)
+        if state.fatal:
+            raise RunError(state.fatal)
+    except AuthloadError as error:
+        state.plan, state.pool, state.fatal = None, None, None
+        refused[environment] = str(error)
+        log.error("start refused: %s", error)
+        raise
+    refused.pop(environment, None)
+    _prepared.add(id(environment))
 
 
 def _fail(environment: Any, reason: str) -> None:
