@@ -4,6 +4,6 @@ Everything lives in `authload.locust`; this file only exposes it to Locust.
 `authload run` composes the same Locust command line around this file.
 """
 
-from authload.locust.locustfile import AuthFlowUser
+from authload.locust.locustfile import ArrivalUser, AuthFlowUser, ScenarioShape
 
-__all__ = ["AuthFlowUser"]
+__all__ = ["ArrivalUser", "AuthFlowUser", "ScenarioShape"]

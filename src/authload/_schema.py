@@ -15,6 +15,7 @@ from importlib import resources
 from typing import Any
 
 from .scenario import METRICS, PAUSE, STEPS, Environment, Scenario
+from .scenario._thresholds import ARRIVAL_METRICS
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 _DURATION_TEXT = r"^\s*(\d+(\.\d+)?(ms|s|m|h)\s*)+$|^\s*\d+(\.\d+)?\s*$"
@@ -37,7 +38,7 @@ _STEP = {
         },
     ]
 }
-_THRESHOLD_KEY = r"^.+\.(" + "|".join(METRICS) + ")$"
+_THRESHOLD_KEY = r"^.+\.(" + "|".join((*METRICS, *ARRIVAL_METRICS)) + ")$"
 _THRESHOLD_RULE = {
     "anyOf": [{"type": "string"}, {"type": "number"}],
     "description": 'e.g. "< 250ms", "<= 1%", "> 100", "< +10% baseline" (with authload run --baseline)',

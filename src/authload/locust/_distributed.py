@@ -85,6 +85,7 @@ def receive_plan(environment: Any, sealed: Any) -> None:
     state.plan = Plan.from_message(data["plan"])
     redact_logs(state.plan.target.secrets())
     state.worker_index = int(data["worker_index"])
+    state.worker_count = int(data.get("worker_count", 1))
     state.set_identities([Identity(uid, token) for uid, token in data["identities"]])
 
 
@@ -103,6 +104,7 @@ def send_plans(runner: MasterRunner, plan: Plan, identities: list[Identity]) -> 
         message = {
             "plan": plan.to_message(),
             "worker_index": index,
+            "worker_count": len(workers),
             "identities": [[i.uid, i.token] for i in share],
         }
         runner.send_message(PLAN_MESSAGE, state.run_key.seal(message, worker_id), client_id=worker_id)

@@ -84,6 +84,7 @@ class RunState:
     unsettled: set[str] = field(default_factory=set)  # uids flows tried to create, answer not (yet) OK
     ledger: LedgerWriter | None = None
     worker_index: int = 0
+    worker_count: int = 1  # processes sharing the load (an open model's rate is split among them)
     expected_workers: set[str] = field(default_factory=set)  # master: workers given a plan
     finished_workers: set[str] = field(default_factory=set)  # master: workers that sent final figures
     lost_workers: dict[str, float] = field(default_factory=dict)  # master: worker id -> when it was lost

@@ -5,10 +5,11 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from ..report import COMPLETED, ERROR, INTERRUPTED, Figures, RunSummary, evaluate
+from ..report import COMPLETED, ERROR, INTERRUPTED, Figures, RunSummary
 from ..scenario import LOCAL_STEPS
 from ._membership import short
 from ._metrics import CYCLE, STEP, Series
+from ._openreport import open_model_report
 from ._plan import RunState
 
 INCOMPLETE = "incomplete"  # a worker was lost: figures are missing (exit 3, like any unfinished run)
@@ -54,6 +55,7 @@ def build_summary(state: RunState) -> RunSummary:
     wire_steps = [series[(STEP, name)] for name in step_names if name not in LOCAL_STEPS]
     total = _figures(_total(wire_steps), seconds)
     status, error = _status(state)
+    verdicts, open_model = open_model_report(state, seconds, steps, cycles, total)
     return RunSummary(
         run_id=plan.run_id,
         scenario=plan.scenario.name,
@@ -65,10 +67,11 @@ def build_summary(state: RunState) -> RunSummary:
         steps=steps,
         cycles=cycles,
         total=total,
-        verdicts=evaluate(plan.scenario.parsed_thresholds(), steps, cycles, total),
+        verdicts=verdicts,
         status=status,
         error=error,
         distributed=_distributed(state) if state.run_key is not None else None,
+        open_model=open_model,
     )
 
 

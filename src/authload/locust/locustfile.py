@@ -8,8 +8,12 @@ from __future__ import annotations
 
 from locust import events
 
+from authload.locust._arrivals import ArrivalUser
+from authload.locust._arrivals import on_init as listen_for_arrivals
 from authload.locust._lifecycle import register
 from authload.locust._options import add_arguments
+from authload.locust._shape import ScenarioShape
+from authload.locust._shape import on_init as choose_shape
 from authload.locust._user import AuthFlowUser
 from authload.locust._webui import on_init as extend_web_ui
 
@@ -17,4 +21,7 @@ events.init_command_line_parser.add_listener(add_arguments)
 register(events)
 events.init.add_listener(extend_web_ui)  # after the run's own init listener
 
-__all__ = ["AuthFlowUser"]
+events.init.add_listener(listen_for_arrivals)
+events.init.add_listener(choose_shape)  # after the run's (the plan) and the web UI's (its start gate)
+
+__all__ = ["ArrivalUser", "AuthFlowUser", "ScenarioShape"]

@@ -31,6 +31,7 @@ class RunSummary:
     error: str | None = None
     files: dict[str, str] = field(default_factory=dict)
     distributed: dict[str, Any] | None = None  # workers' figures, lost and rejected workers
+    open_model: dict[str, Any] | None = None  # `arrivals` and `intended` of an arrival-rate run
 
     @property
     def passed(self) -> bool:
@@ -61,4 +62,5 @@ class RunSummary:
             "exit_code": self.exit_code,
             "files": self.files,
             **(self.distributed or {}),
+            **(self.open_model or {}),
         }

@@ -28,7 +28,8 @@ class Verdict:
     @property
     def unit(self) -> str:
         metric = self.threshold.metric
-        return {"error_rate": "fraction", "requests": "count"}.get(metric, "ms")
+        units = {"error_rate": "fraction", "drop_rate": "fraction", "requests": "count", "dropped": "count"}
+        return units.get(metric, "ms")
 
     @property
     def effective_limit(self) -> float | None:
@@ -114,8 +115,8 @@ def _relative(
 
 def format_value(metric: str, value: float) -> str:
     """A metric's value as a person reads it: `412ms`, `12.3ms`, `1.50%`, `1000`."""
-    if metric == "error_rate":
+    if metric in ("error_rate", "drop_rate"):
         return f"{value * 100:.2f}%"
-    if metric == "requests":
+    if metric in ("requests", "dropped"):
         return str(int(value))
     return f"{value:.0f}ms" if value >= 100 else f"{value:.1f}ms"

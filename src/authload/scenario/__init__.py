@@ -6,8 +6,9 @@ the field of each problem; never a traceback.
 
 from ._durations import format_duration, parse_duration
 from ._environment import Environment, Target
+from ._load import Load
 from ._loader import check_file, environment_path, load_environment, load_run_files, load_scenario
-from ._model import LOCAL_STEPS, PAUSE, STEPS, Flow, Identities, Load, Scenario, Step
+from ._model import LOCAL_STEPS, PAUSE, STEPS, Flow, Identities, Scenario, Step
 from ._thresholds import DEFAULT_GUARD, METRICS, TOTAL, Threshold, parse_threshold
 
 __all__ = [

@@ -16,7 +16,8 @@ from pydantic import (
 )
 
 from ._durations import parse_duration
-from ._thresholds import DEFAULT_GUARD, DEFAULT_GUARD_NOTE, TOTAL, Threshold, parse_threshold
+from ._load import INTENDED, Load, load_problems
+from ._thresholds import ARRIVALS, DEFAULT_GUARD, DEFAULT_GUARD_NOTE, TOTAL, Threshold, parse_threshold
 
 STEPS = (
     "create_user",
@@ -77,19 +78,6 @@ class Identities(_Strict):
         if not _UID_PREFIX.fullmatch(value):
             raise ValueError("must be 1-60 characters of lowercase a-z, 0-9, _ or - (CometChat uids)")
         return value
-
-
-class Load(_Strict):
-    """Locust's load: users, spawn rate, run time (seconds)."""
-
-    users: int = Field(10, ge=1, le=1_000_000)
-    spawn_rate: float = Field(10.0, gt=0)
-    run_time: float = Field(30.0, gt=0, description="30s, 2m, 1h30m or seconds")
-
-    @field_validator("run_time", mode="before")
-    @classmethod
-    def _duration(cls, value: Any) -> float:
-        return parse_duration(value)
 
 
 class Step(_Strict):
@@ -203,7 +191,8 @@ class Scenario(_Strict):
         pool = self.identities.count or self.identities.include_sample_users or self.identities.csv
         if self.uses_pool() and not pool:
             found.append((("identities", "count"), "a flow logs in as a provisioned user, but count is 0"))
-        targets = self.step_names() | set(self.flows) | {TOTAL}
+        found += load_problems(self.load)
+        targets = self.threshold_targets()
         for key, rule in (self.thresholds or {}).items():
             try:
                 parse_threshold(key, rule, targets)
@@ -218,10 +207,17 @@ class Scenario(_Strict):
     def parsed_thresholds(self) -> list[Threshold]:
         """Every threshold rule, parsed (already validated when the file was loaded); without a
         `thresholds` section, the default guard (an explicit `thresholds: {}` has no rules)."""
-        targets = self.step_names() | set(self.flows) | {TOTAL}
+        targets = self.threshold_targets()
         if self.thresholds is None:
             return [parse_threshold(*DEFAULT_GUARD, targets, note=DEFAULT_GUARD_NOTE)]
         return [parse_threshold(key, rule, targets) for key, rule in self.thresholds.items()]
+
+    def threshold_targets(self) -> set[str]:
+        """Steps, flows, `total`; in the open model also `arrivals` and `intended.NAME`."""
+        entries = self.step_names() | set(self.flows)
+        if not self.load.open_model:
+            return entries | {TOTAL}
+        return entries | {TOTAL, ARRIVALS} | {f"{INTENDED}.{name}" for name in entries}
 
     def uses_auth_key(self) -> bool:
         """Whether any flow logs in with the Auth Key (development-only credential)."""

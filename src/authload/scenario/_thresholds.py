@@ -25,6 +25,8 @@ from dataclasses import dataclass
 LATENCY_METRICS = ("p50", "p90", "p95", "p99", "max")
 METRICS = (*LATENCY_METRICS, "error_rate", "requests")
 TOTAL = "total"
+ARRIVALS = "arrivals"  # open model: `arrivals.dropped` (count), `arrivals.drop_rate` (of scheduled)
+ARRIVAL_METRICS = ("dropped", "drop_rate")
 DEFAULT_GUARD = ("total.error_rate", "< 5%")
 DEFAULT_GUARD_NOTE = "default guard: the scenario sets no thresholds (`thresholds: {}` turns it off)"
 
@@ -68,6 +70,8 @@ def parse_threshold(key: str, rule: object, targets: set[str], note: str = "") -
     target, _, metric = key.rpartition(".")
     if not target:
         raise ValueError(f"threshold key {key!r} must be TARGET.METRIC, e.g. login_auth_token.p95")
+    if target == ARRIVALS and target in targets:
+        return _arrival_rule(key, metric, rule, note)
     if target not in targets:
         known = ", ".join(sorted(targets))
         raise ValueError(
@@ -85,6 +89,17 @@ def parse_threshold(key: str, rule: object, targets: set[str], note: str = "") -
     if not math.isfinite(number):
         raise ValueError(f"rule {rule!r} has a number too large to compare with")
     return Threshold(key, target, metric, op, _limit(metric, number, unit), str(rule).strip(), note)
+
+
+def _arrival_rule(key: str, metric: str, rule: object, note: str) -> Threshold:
+    if metric not in ARRIVAL_METRICS:
+        raise ValueError(f'arrivals take {" or ".join(ARRIVAL_METRICS)}, e.g. arrivals.dropped: "== 0"')
+    match = _RULE.match(str(rule)) if isinstance(rule, str | int | float) else None
+    if match is None:
+        raise ValueError(f'rule {rule!r} must read like "== 0", "< 100" or "< 1%"')
+    op, number, unit = match.group(1), float(match.group(2)), match.group(3)
+    limit = _limit("error_rate" if metric == "drop_rate" else "requests", number, unit)
+    return Threshold(key, ARRIVALS, metric, op, limit, str(rule).strip(), note)
 
 
 def _limit(metric: str, number: float, unit: str | None) -> float:
