@@ -11,8 +11,8 @@ import math
 from collections.abc import Sequence
 from html import escape
 
-WIDTH, HEIGHT = 560, 210
-_LEFT, _RIGHT, _TOP, _BOTTOM = 56, 12, 26, 30
+WIDTH, HEIGHT = 560, 220
+_LEFT, _RIGHT, _TOP, _BOTTOM = 56, 12, 36, 30
 PALETTE = ("#2563eb", "#d97706", "#dc2626", "#059669", "#7c3aed", "#db2777", "#0891b2", "#65a30d")
 
 Line = tuple[str, Sequence[tuple[float, float]]]  # (label, [(x, y), ...])
@@ -37,7 +37,7 @@ def _frame(title: str, y_max: float, y_unit: str, x_labels: list[tuple[float, st
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" '
         f'width="{WIDTH}" height="{HEIGHT}" role="img" aria-label="{escape(title)}">',
-        f'<text x="{_LEFT}" y="16" class="ct">{escape(title)}</text>',
+        f'<text x="{_LEFT}" y="13" class="ct">{escape(title)}</text>',
     ]
     step = nice_step(y_max)
     tick = 0.0
@@ -61,6 +61,10 @@ def line_chart(title: str, lines: Sequence[Line], x_max: float, y_unit: str = ""
     x_ticks = [i * x_step for i in range(int(x_max / x_step) + 1)]
     labels = [(_LEFT + plot_w * t / x_max, f"{_number(t)}s") for t in x_ticks]
     parts = _frame(title, y_max, y_unit, labels)
+    labels_shown = [label[:22] for label, _ in lines]
+    # legend on its own line under the title; each entry as wide as its label (~7.5 px a character)
+    widths = [24 + 7.5 * len(label) for label in labels_shown]
+    legend_x = [_LEFT + sum(widths[:index]) for index in range(len(lines))]
     for index, (label, points) in enumerate(lines):
         color = PALETTE[index % len(PALETTE)]
         coords = " ".join(
@@ -71,9 +75,9 @@ def line_chart(title: str, lines: Sequence[Line], x_max: float, y_unit: str = ""
                 f'<polyline points="{coords}" fill="none" stroke="{color}" stroke-width="1.6">'
                 f"<title>{escape(label)}</title></polyline>"
             )
-        legend_x = WIDTH - _RIGHT - 96 * (len(lines) - index)  # on the title's line, right-aligned
-        parts.append(f'<rect x="{legend_x}" y="9" width="10" height="3" fill="{color}"/>')
-        parts.append(f'<text x="{legend_x + 14}" y="15" class="lg">{escape(label[:14])}</text>')
+        x = legend_x[index]
+        parts.append(f'<rect x="{x:.0f}" y="23" width="10" height="3" fill="{color}"/>')
+        parts.append(f'<text x="{x + 14:.0f}" y="29" class="lg">{escape(labels_shown[index])}</text>')
     parts.append("</svg>")
     return "".join(parts)
 

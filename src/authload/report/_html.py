@@ -29,7 +29,7 @@ td,th{border:1px solid #ddd;padding:3px 8px;text-align:right}td:first-child,th:f
 .pass{background:#15803d}.fail{background:#b91c1c}.other{background:#a16207}.skip{background:#6b7280}
 .charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(560px,1fr));gap:8px}
 .chart text{font-size:11px;fill:#444}.chart .ct{font-size:12px;font-weight:600;fill:#111}
-.chart .yl{text-anchor:end}.chart .grid{stroke:#eee}.muted{color:#666}
+.chart .yl{text-anchor:end}.chart .xl{text-anchor:middle}.chart .grid{stroke:#eee}.muted{color:#666}
 """
 
 
@@ -170,7 +170,7 @@ def _error_chart(name: str, points: list[Point], x_max: float) -> str:
         codes.update(point.codes)
     lines = [
         (f"{code}", [(_middle(p), p.codes.get(code, 0) / p.width_s) for p in points])
-        for code, _ in codes.most_common(6)
+        for code, _ in codes.most_common(3)
     ]
     title = f"{name}: errors/s by code" + ("" if lines else ": none")
     return line_chart(title, lines, x_max, "/s")
