@@ -185,11 +185,12 @@
       panel.hidden = !onTab() && !(data.refused && document.querySelector("form"));
       panel.replaceChildren(...render(data));
       // Locust's page stops polling its statistics at Stop, before the last in-flight requests
-      // land; one reload when the run's summary is written shows its final counts.
+      // land; one reload once the run's summary is written shows its final counts (after Locust's
+      // 2 s cache of /stats/requests has expired).
       const run = data.run;
       if (run && run.finished && sessionStorage.getItem("authload-final") !== run.run_id) {
         sessionStorage.setItem("authload-final", run.run_id);
-        location.reload();
+        setTimeout(() => location.reload(), 2500);
       }
     }).catch(() => {});
   }
