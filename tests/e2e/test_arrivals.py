@@ -4,6 +4,9 @@ a slow backend makes arrivals wait or drop; closed-model stages shape Locust's u
 from __future__ import annotations
 
 import csv
+import json
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -14,7 +17,7 @@ import pytest
 
 from authload import MockConfig, MockProcess
 
-from .conftest import only_run, only_summary, run_cli
+from .conftest import ROOT, only_run, only_summary, run_cli
 
 pytestmark = pytest.mark.e2e
 
@@ -154,3 +157,45 @@ def test_closed_stages_ramp_hold_and_ramp_down(tmp_path: Path, processes: list[s
     summary = only_summary(tmp_path / "r")
     assert summary["steps"]["login_auth_token"]["requests"] > 0
     assert "arrivals" not in summary
+
+
+def test_web_ui_starts_an_open_model_then_stages(tmp_path: Path) -> None:
+    """Each start's scenario decides: arrivals (one scheduler) or stages (the shape), both end
+    by themselves and write their summary."""
+    from .test_web_ui import _up, free_port, wait_for
+
+    arrivals, stages = tmp_path / "open.yaml", tmp_path / "stages.yaml"
+    arrivals.write_text(OPEN.format(rate=30, seconds=2, max_users=10, max_wait=0))
+    stages.write_text(STAGES.replace("2s", "1s"))
+    port, reports = free_port(), tmp_path / "r"
+    command = [sys.executable, "-m", "locust", "-f", "locustfiles/auth_flow.py", "--scenario", str(arrivals)]
+    command += [
+        "--env",
+        "mock",
+        "--report-dir",
+        str(reports),
+        "--web-host",
+        "127.0.0.1",
+        "--web-port",
+        str(port),
+    ]
+    child = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(lambda: _up(base), 30)
+        for scenario in (arrivals, stages):
+            done = len(list(reports.glob("*/summary.json"))) if reports.exists() else 0
+            form = {"user_count": "9", "spawn_rate": "9", "scenario": str(scenario), "env": "mock"}
+            assert httpx.post(base + "/swarm", data=form).json()["success"]
+            wait_for(lambda n=done: len(list(reports.glob("*/summary.json"))) > n, 40)
+            wait_for(lambda: httpx.get(base + "/stats/requests").json()["state"] == "stopped", 40)
+    finally:
+        child.terminate()
+        child.communicate(timeout=30)
+    summaries = {
+        s["scenario"]["name"]: s for s in (json.loads(p.read_text()) for p in reports.glob("*/summary.json"))
+    }
+    assert summaries["open"]["arrivals"]["scheduled"] == 60, summaries["open"]["arrivals"]
+    assert summaries["open"]["arrivals"]["dropped"] == 0
+    assert summaries["stages"]["steps"]["login_auth_token"]["requests"] > 0
+    assert "arrivals" not in summaries["stages"]
