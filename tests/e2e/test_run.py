@@ -77,7 +77,27 @@ def test_run_passes_and_reports_every_step(quick_scenario: Path, tmp_path: Path)
     assert all((run_dir / name).exists() for name in summary["files"].values())
     assert (run_dir / "junit.xml").exists()
     assert "login_auth_token" in result.stdout and "verdict: PASS" in result.stdout
+    # The console's table counts the same: every step, cycle and the total, requests and failures.
+    console = _console_counts(result.stdout)
+    for name, figures in summary["steps"].items():
+        assert console[("step", name)] == (figures["requests"], figures["failures"]), name
+    for name, figures in summary["cycles"].items():
+        assert console[("cycle", name)] == (figures["requests"], figures["failures"]), name
+    assert console[("total", "steps on the wire")] == (
+        summary["total"]["requests"],
+        summary["total"]["failures"],
+    )
     assert_no_secrets(result.stdout, result.stderr, *(p.read_text() for p in run_dir.iterdir()))
+
+
+def _console_counts(stdout: str) -> dict[tuple[str, str], tuple[int, int]]:
+    """(type, name) -> (requests, failures) from the console table authload prints."""
+    counts = {}
+    for line in stdout.splitlines():
+        match = re.match(r"^(step|cycle|total)\s+(.+?)\s+(\d+)\s+(\d+)\s+[\d.]+\s", line)
+        if match:
+            counts[(match[1], match[2])] = (int(match[3]), int(match[4]))
+    return counts
 
 
 def test_failures_leak_no_token(tmp_path: Path) -> None:
