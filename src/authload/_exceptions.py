@@ -7,7 +7,9 @@ AuthloadError
 ├── BackendError           something went wrong talking to the backend
 │   ├── ApiError           the server said no: a CometChat error envelope, with its code
 │   ├── ProtocolError      the server broke the contract: not JSON, no `data`, wrong shape
-│   └── TransportError     no usable HTTP answer: timeout, reset, refused
+│   ├── TransportError     no usable HTTP answer: timeout, reset, refused
+│   ├── RealtimeError      the real-time socket failed: refused, auth rejected, timeout, reset
+│   └── CorrectnessError   the backend answered, but wrongly (a deleted token accepted, ...)
 └── RunError               the run itself could not complete
 ```
 
@@ -114,6 +116,36 @@ class TransportError(BackendError):
     @property
     def code(self) -> str:
         return f"TRANSPORT_{self.cause.upper()}"
+
+
+class RealtimeError(BackendError):
+    """The real-time WebSocket did not connect or authenticate: `cause` is `refused`,
+    `auth_rejected`, `timeout` or `reset`."""
+
+    kind = "realtime"
+
+    def __init__(self, reason: str, *, cause: str) -> None:
+        self.cause = cause
+        super().__init__(reason)
+
+    @property
+    def code(self) -> str:
+        return f"REALTIME_{self.cause.upper()}"
+
+
+class CorrectnessError(BackendError):
+    """The backend answered without error, but not what a correct backend answers.
+    Counted apart from errors (a run's `correctness_failures`)."""
+
+    kind = "correctness"
+
+    def __init__(self, code: str, reason: str = "") -> None:
+        self.correctness_code = code
+        super().__init__(reason or code)
+
+    @property
+    def code(self) -> str:
+        return self.correctness_code
 
 
 class RunError(AuthloadError):

@@ -36,6 +36,19 @@ _STEP = {
             "required": [PAUSE],
             "additionalProperties": False,
         },
+        {
+            "type": "object",
+            "description": "a step that must fail: {STEP: {expect: ERROR_CODE}}",
+            "propertyNames": {"enum": list(STEPS)},
+            "additionalProperties": {
+                "type": "object",
+                "properties": {"expect": {"type": "string", "pattern": "^[A-Z][A-Z0-9_]{0,99}$"}},
+                "required": ["expect"],
+                "additionalProperties": False,
+            },
+            "minProperties": 1,
+            "maxProperties": 1,
+        },
     ]
 }
 _THRESHOLD_KEY = r"^.+\.(" + "|".join((*METRICS, *ARRIVAL_METRICS)) + ")$"

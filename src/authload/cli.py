@@ -32,7 +32,8 @@ from . import (
     ui,
 )
 from .mock import parse_fault_spec
-from .scenario import check_file
+from .scenario import Scenario, check_file, environment_path
+from .scenario._credentials import check_credentials
 
 
 def _add_config_options(parser: argparse.ArgumentParser) -> None:
@@ -79,6 +80,9 @@ def _parser() -> argparse.ArgumentParser:
     _add_cleanup_parser(commands)
     validate_parser = commands.add_parser("validate", help="check scenario and environment files")
     validate_parser.add_argument("files", nargs="+", type=Path)
+    validate_parser.add_argument(
+        "--env", help="also check the scenarios' credentials against this environment (name or file)"
+    )
     _add_report_parsers(commands)
     return parser
 
@@ -232,18 +236,33 @@ def _bind_error(host: str, port: int, error: OSError) -> AuthloadError:
 
 
 def _validate(args: argparse.Namespace) -> int:
+    """Each file alone; then each scenario against each environment given (positional or `--env`)."""
     status = EXIT_OK
-    for path in args.files:
+    checked: list[tuple[Path, Scenario | Environment]] = []
+    paths = [*args.files, *([environment_path(args.env)] if args.env else [])]
+    for path in paths:
         try:
-            print(f"ok: {path}: {_describe(path)}")
+            item = check_file(path)
+            checked.append((path, item))
+            if path in args.files:
+                print(f"ok: {path}: {_describe(item)}")
         except ConfigError as error:
             print(f"authload: {error}", file=sys.stderr)
             status = EXIT_CONFIG_ERROR
+    envs = [(path, item) for path, item in checked if isinstance(item, Environment)]
+    for path, scenario in checked:
+        for env_path, env in envs:
+            if not isinstance(scenario, Scenario):
+                break
+            try:
+                check_credentials(scenario, env, env_path)
+            except ConfigError as error:
+                print(f"authload: {path} with {error}", file=sys.stderr)
+                status = EXIT_CONFIG_ERROR
     return status
 
 
-def _describe(path: Path) -> str:
-    checked = check_file(path)
+def _describe(checked: Scenario | Environment) -> str:
     if isinstance(checked, Environment):
         return f"environment {checked.name!r} ({checked.backend})"
     rules = checked.parsed_thresholds()

@@ -14,7 +14,7 @@ from authload import protocol as p
 from authload.mock import MockConfig
 from authload.protocol._steps import Credentials, Identity, VirtualUser
 
-Run = Callable[[p.Flow[Any]], Any]
+Run = Callable[[p.Exchange[Any]], Any]
 CONFIG = MockConfig()
 APP = p.App(CONFIG.app_id)
 FAULTY_UIDS = {"reset-me": "reset", "garbage-me": "non_json", "slow-me": "latency", "throttle-me": "error"}
@@ -32,7 +32,7 @@ FAULTS = [
 ]
 
 
-def _code(run: Run, flow: p.Flow[Any]) -> str:
+def _code(run: Run, flow: p.Exchange[Any]) -> str:
     try:
         run(flow)
     except BackendError as error:

@@ -14,6 +14,7 @@ from authload.mock import MockConfig, create_mock_app
 from authload.mock._app import API_ROUTES
 from authload.mock._config import ROUTE_NAMES, LatencyFault
 from authload.mock._faults import FaultInjector, draw_delay
+from authload.mock._websocket import WS_AUTH_ROUTE
 from authload.protocol import wire
 
 pytestmark = pytest.mark.anyio
@@ -183,4 +184,4 @@ def test_an_unknown_fault_kind_lists_the_known_ones() -> None:
 
 
 def test_route_names_are_the_served_routes() -> None:
-    assert sorted(ROUTE_NAMES) == sorted(route.name for route in API_ROUTES)
+    assert sorted(ROUTE_NAMES) == sorted([*(route.name for route in API_ROUTES), WS_AUTH_ROUTE])

@@ -23,7 +23,7 @@ def user(uid: str, **extra: Any) -> p.Response:
     return reply(200, {"data": {"uid": uid, "name": uid.title(), **extra}})
 
 
-def drive(flow: p.Flow[Any], *responses: p.Response) -> tuple[list[p.Request], Any]:
+def drive(flow: p.Exchange[Any], *responses: p.Response) -> tuple[list[p.Request], Any]:
     """Run a flow against canned responses; return the requests it made and its result."""
     sent: list[p.Request] = []
     queue = list(responses)

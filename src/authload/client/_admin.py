@@ -66,5 +66,5 @@ class AdminClient:
     ) -> None:
         self.close()
 
-    def _run(self, flow: p.Flow[T]) -> T:
+    def _run(self, flow: p.Exchange[T]) -> T:
         return run_flow(flow, self._client, self._base_urls)

@@ -10,9 +10,11 @@ from typing import TypeVar
 import httpx
 
 from .. import protocol as p
-from .._exceptions import BackendError
+from .._exceptions import BackendError, RealtimeError
+from ..protocol._realtime import plan_realtime
 from ..protocol._sdk_session import SdkSession
 from ._driver import run_flow
+from ._realtime import RealtimeSocket, open_realtime
 
 T = TypeVar("T")
 
@@ -45,7 +47,10 @@ class ChatSession:
         timeout: float = 10.0,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
-        self._state = SdkSession(p.App(app_id))
+        self._app = p.App(app_id)
+        self._state = SdkSession(self._app)
+        self._timeout = timeout
+        self.realtime: RealtimeSocket | None = None
         self._base_urls: dict[p.Host, str] = {
             "rest": rest_base_url.rstrip("/"),
             "client": (client_base_url or rest_base_url).rstrip("/"),
@@ -84,17 +89,38 @@ class ChatSession:
         self._notify("login_success", user)
         return user
 
+    def connect_realtime(self) -> RealtimeSocket:
+        """Open and authenticate the real-time socket as the SDK does after a login: host and
+        port from the login's settings (else `GET /settings`). Raises `RealtimeError`."""
+        self.close_realtime()
+        current = self._state.current
+        if current is None:  # the SDK opens no socket before a login
+            raise RealtimeError("connect_realtime needs a login first", cause="refused")
+        secure = self._base_urls["client"].startswith("https:")
+        plan = self._run(plan_realtime(self._app, current, f"authload-{id(self):x}", secure=secure))
+        self.realtime = open_realtime(plan, self._timeout)
+        return self.realtime
+
+    def close_realtime(self) -> None:
+        """Close the socket with code 1000 "User logged out", as `logout()` does."""
+        realtime, self.realtime = self.realtime, None
+        if realtime is not None:
+            realtime.close()
+
     def logout(self) -> None:
-        """`logout()`: the local session ends even if the server call fails."""
+        """`logout()`: the local session ends even if the server call fails; the socket closes."""
         try:
             self._run(self._state.logout())
         except BackendError as error:
             self._notify("logout_failure", error)
             raise
+        finally:
+            self.close_realtime()
         self._notify("logout_success")
 
     def close(self) -> None:
-        """Close the connection pool (the session state is kept)."""
+        """Close the connection pool and the socket (the session state is kept)."""
+        self.close_realtime()
         self._client.close()
 
     def __enter__(self) -> ChatSession:
@@ -105,7 +131,7 @@ class ChatSession:
     ) -> None:
         self.close()
 
-    def _run(self, flow: p.Flow[T]) -> T:
+    def _run(self, flow: p.Exchange[T]) -> T:
         return run_flow(flow, self._client, self._base_urls)
 
     def _notify(self, event: str, *args: object) -> None:

@@ -8,12 +8,12 @@ from typing import TypeVar
 import httpx
 
 from .._exceptions import TransportError
-from ..protocol import Flow, Host, Request, Response
+from ..protocol import Exchange, Host, Request, Response
 
 T = TypeVar("T")
 
 
-def run_flow(flow: Flow[T], client: httpx.Client, base_urls: Mapping[Host, str]) -> T:
+def run_flow(flow: Exchange[T], client: httpx.Client, base_urls: Mapping[Host, str]) -> T:
     """Send each request the flow yields, feed back each response, return its result."""
     try:
         request = next(flow)

@@ -23,7 +23,7 @@ from geventhttpclient.url import URL
 from locust.contrib.fasthttp import FastHttpSession, insecure_ssl_context_factory
 
 from .._exceptions import TransportError
-from ..protocol import Flow, Host, Request, Response
+from ..protocol import Exchange, Host, Request, Response
 from ..scenario import Target
 from ._resolver import resolve_once
 
@@ -74,6 +74,7 @@ class FastDriver:
     def __init__(self, base_urls: Mapping[Host, str], *, timeout: float, concurrency: int = 1) -> None:
         self._base_urls = dict(base_urls)
         self._last = _LastError()
+        self.sent = 0  # requests sent: a step that sent none is counted as skipped
         # The pool FastHttpSession would build itself (Locust's insecure TLS default), counting.
         self._pool = _CountingPool(
             concurrency=concurrency,
@@ -96,7 +97,7 @@ class FastDriver:
         """Connections this driver has opened so far (reconnects included)."""
         return self._pool.opened
 
-    def run(self, flow: Flow[T]) -> T:
+    def run(self, flow: Exchange[T]) -> T:
         """Send each request the flow yields, feed back each response, return its result."""
         try:
             request = next(flow)
@@ -107,6 +108,7 @@ class FastDriver:
 
     def _send(self, request: Request) -> Response:
         self._last.exception = None
+        self.sent += 1
         url = self._base_urls[request.host] + request.path
         # Locust annotates str | dict; geventhttpclient sends bytes as they are and copies the headers.
         body: Any = request.body

@@ -19,7 +19,6 @@ import random
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TypeVar
 
 import gevent
@@ -31,7 +30,6 @@ from .._exceptions import ApiError, BackendError
 from .._ledger import LedgerWriter
 from ..protocol._steps import Identity
 from ..scenario import Identities, Target
-from ..scenario._identities import CsvIdentity, read_identities
 from . import _progress as progress
 from ._driver import FastDriver
 
@@ -53,17 +51,11 @@ class Outcome:
 
 
 def pool_uids(spec: Identities) -> list[tuple[str, bool]]:
-    """(uid, exists_already) for every identity the scenario asks for: generated uids are created;
-    sample users and the CSV's users (`identities.csv`) are used as they are, never deleted."""
+    """(uid, is_sample_user) for every identity the scenario asks for."""
     uids = [(f"{spec.uid_prefix}{index}", False) for index in range(spec.count)]
     if spec.include_sample_users:
         uids += [(uid, True) for uid, _ in p.wire.SAMPLE_USERS]
-    return uids + [(row.uid, True) for row in csv_rows(spec)]
-
-
-def csv_rows(spec: Identities) -> list[CsvIdentity]:
-    """The rows of `identities.csv` (the loader checked the file and made its path absolute)."""
-    return read_identities(Path(spec.csv)) if spec.csv else []
+    return uids
 
 
 def provision(
@@ -78,7 +70,6 @@ def provision(
     app = p.App(target.app_id)
     outcome = Outcome()
     book = _PoolLedger(ledger)
-    given = {row.uid: row.auth_token for row in csv_rows(spec) if row.auth_token}
 
     def one(item: tuple[str, bool]) -> None:
         uid, sample = item
@@ -86,8 +77,8 @@ def provision(
             if not sample:
                 created = _create_or_reuse(driver, app, target, uid)
                 (outcome.created if created else book.existed).append(uid)
-            token = given.get(uid)  # the CSV's own token; minted when missing
-            if token is None and spec.tokens == "pre_minted":
+            token = None
+            if spec.tokens == "pre_minted":
                 token = _patient(driver, lambda: p.create_auth_token(app, target.rest_api_key, uid)).token
             outcome.identities.append(Identity(uid, token))
         except BackendError as error:
@@ -156,7 +147,7 @@ def delete_users(uids: Iterable[str], target: Target, concurrency: int = 32) -> 
     return left
 
 
-def _patient(driver: FastDriver, make_flow: Callable[[], p.Flow[T]]) -> T:
+def _patient(driver: FastDriver, make_flow: Callable[[], p.Exchange[T]]) -> T:
     """Run a setup or cleanup flow, waiting out 429s as CometChat asks (Retry-After), bounded.
 
     Unlike the load, provisioning and cleanup should succeed rather than measure.

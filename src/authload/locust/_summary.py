@@ -10,12 +10,15 @@ from ..scenario import LOCAL_STEPS
 from ._membership import short
 from ._metrics import CYCLE, STEP, Series
 from ._openreport import open_model_report
+from ._outcomes import CORRECTNESS, SKIPPED
 from ._plan import RunState
 
 INCOMPLETE = "incomplete"  # a worker was lost: figures are missing (exit 3, like any unfinished run)
 
 
-def _figures(series: Series, seconds: float) -> Figures:
+def _figures(
+    series: Series, seconds: float, skipped: Series | None = None, wrong: Series | None = None
+) -> Figures:
     return Figures(
         requests=series.requests,
         failures=series.failures,
@@ -26,7 +29,15 @@ def _figures(series: Series, seconds: float) -> Figures:
         max=series.max_ms(),
         rps=series.requests / seconds if seconds > 0 else 0.0,
         errors_by_code=dict(series.error_codes),
+        skipped=skipped.requests if skipped is not None else 0,
+        correctness_failures=wrong.requests if wrong is not None else 0,
+        correctness_by_code=dict(wrong.error_codes) if wrong is not None else {},
     )
+
+
+def _apart(series: dict[tuple[str, str], Series], kind: str, names: list[str]) -> Series:
+    """Skipped steps or correctness failures of `names`, added up."""
+    return _total([series[(kind, name)] for name in names if (kind, name) in series])
 
 
 def _total(steps: list[Series]) -> Series:
@@ -45,15 +56,30 @@ def build_summary(state: RunState) -> RunSummary:
     ended = state.stopped_at or time.time()  # not the reporting's own waits
     seconds = max(ended - state.started_at, 1e-9) if state.started_at else 0.0
     order = [step.name for flow in plan.scenario.flows.values() for step in flow.steps]
-    step_names = sorted({name for kind, name in series if kind == STEP}, key=order.index)
-    steps = {name: _figures(series[(STEP, name)], seconds) for name in step_names}
+    kinds = (STEP, SKIPPED, CORRECTNESS)
+    step_names = sorted({name for kind, name in series if kind in kinds}, key=order.index)
+    steps = {
+        name: _figures(
+            series.get((STEP, name)) or Series(),
+            seconds,
+            series.get((SKIPPED, name)),
+            series.get((CORRECTNESS, name)),
+        )
+        for name in step_names
+    }
     cycles = {
         name: _figures(series[(CYCLE, name)], seconds)
         for name in plan.scenario.flows
         if (CYCLE, name) in series
     }
-    wire_steps = [series[(STEP, name)] for name in step_names if name not in LOCAL_STEPS]
-    total = _figures(_total(wire_steps), seconds)
+    wire_names = [name for name in step_names if name not in LOCAL_STEPS]
+    wire_steps = [series[(STEP, name)] for name in wire_names if (STEP, name) in series]
+    total = _figures(
+        _total(wire_steps),
+        seconds,
+        _apart(series, SKIPPED, step_names),
+        _apart(series, CORRECTNESS, step_names),
+    )
     status, error = _status(state)
     verdicts, open_model = open_model_report(state, seconds, steps, cycles, total)
     return RunSummary(

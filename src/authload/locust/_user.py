@@ -23,10 +23,13 @@ from ..protocol._steps import Credentials, Identity, VirtualUser
 from ..scenario import LOCAL_STEPS, PAUSE, Flow
 from ._driver import FastDriver
 from ._metrics import CYCLE, STEP
+from ._outcomes import CORRECTNESS, ERROR, SKIPPED, Outcome, judge
 from ._plan import state_of
+from ._realtime import CONNECT_REALTIME, RealtimeLink
 
 log = logging.getLogger("authload")
 CREATE_USER = "create_user"
+LOGOUT = "logout"
 
 
 _logged_internal: set[str] = set()
@@ -51,11 +54,6 @@ def _code_of(failure: Exception | None) -> str | None:
     if failure is None:
         return None
     return str(getattr(failure, "code", None) or f"INTERNAL_{type(failure).__name__}")
-
-
-def _for_locust(failure: Exception | None) -> StepFailed | None:
-    code = _code_of(failure)
-    return None if code is None else StepFailed(code)
 
 
 def _internal_error(error: Exception) -> Exception:
@@ -86,6 +84,8 @@ class AuthFlowUser(User):
         self.virtual_user = VirtualUser(
             p.App(target.app_id), credentials, self._new_uid, created=self.run_state.created
         )
+        self.virtual_user.realtime_secure = target.client_base_url.startswith("https:")
+        self.realtime = RealtimeLink(target.timeout)
         flows = plan.scenario.flows
         self.flow_names = [name for name, flow in flows.items() if flow.weight > 0]
         self.flow_weights = [flows[name].weight for name in self.flow_names]
@@ -94,6 +94,9 @@ class AuthFlowUser(User):
         self.needs_pool = {name: flow.needs_pool for name, flow in flows.items()}
 
     def on_stop(self) -> None:
+        realtime = getattr(self, "realtime", None)
+        if realtime is not None:
+            realtime.close()
         driver = getattr(self, "driver", None)
         if driver is not None:
             driver.session.client.close()
@@ -107,6 +110,7 @@ class AuthFlowUser(User):
         try:
             self._run_cycle(name, flow, identity)
         finally:
+            self.realtime.close()  # a cycle's real-time connection lasts until its logout or its end
             if owned and identity is not None:
                 self.run_state.give_back(identity)
 
@@ -124,7 +128,6 @@ class AuthFlowUser(User):
         """One cycle of a flow. Steps on the wire go to Locust's `request` event (its views count
         what reached the backend); the cycle and local steps go to authload's recorder only."""
         self.virtual_user.begin_cycle(identity)
-        fire = self.environment.events.request.fire
         record = self.run_state.recorder.record
         context = self.contexts[name]
         total_ms = 0.0
@@ -133,28 +136,58 @@ class AuthFlowUser(User):
             if step.name == PAUSE and step.pause is not None:
                 gevent.sleep(random.uniform(*step.pause))
                 continue
-            started = time.perf_counter()
+            started, sent_before = time.perf_counter(), self.driver.sent
+            sent, failure = False, None
             try:
-                self.driver.run(self.virtual_user.step(step.name))
+                sent = self._run_step(step.name)
             except BackendError as error:
                 failure = error
             except Exception as error:  # a harness bug: count it, log it once, never hide it
                 failure = _internal_error(error)
             elapsed_ms = (time.perf_counter() - started) * 1000
             total_ms += elapsed_ms
-            if step.name in LOCAL_STEPS:
-                record(STEP, step.name, elapsed_ms, _code_of(failure))
-            else:
-                fire(
-                    request_type=STEP,
-                    name=step.name,
-                    response_time=elapsed_ms,
-                    response_length=0,
-                    exception=_for_locust(failure),
-                    context=context,
-                )
+            sent = sent or self.driver.sent != sent_before
+            outcome = judge(step.expect, failure, _code_of(failure), sent or step.name in LOCAL_STEPS)
+            self._report(step.name, outcome, elapsed_ms, context)
             if step.name == CREATE_USER:
                 self._settle_create(failure)
-            if failure is not None:
+            if outcome.kind in (ERROR, CORRECTNESS):
+                code = outcome.code
                 break
-        record(CYCLE, name, total_ms, _code_of(failure))
+        else:
+            code = None
+        record(CYCLE, name, total_ms, code)
+
+    def _report(self, name: str, outcome: Outcome, elapsed_ms: float, context: dict[str, str]) -> None:
+        """Steps on the wire to Locust's `request` event; skipped and local steps, correctness
+        failures to authload's recorder only (Locust's views count what reached the backend)."""
+        record = self.run_state.recorder.record
+        if outcome.kind == SKIPPED:
+            record(SKIPPED, name, elapsed_ms, None)
+        elif name in LOCAL_STEPS:
+            record(STEP, name, elapsed_ms, outcome.code if outcome.kind == ERROR else None)
+        elif outcome.sent:
+            self.environment.events.request.fire(
+                request_type=STEP,
+                name=name,
+                response_time=elapsed_ms,
+                response_length=0,
+                exception=StepFailed(outcome.code or "") if outcome.kind == ERROR else None,
+                context=context,
+            )
+        if outcome.kind == CORRECTNESS:
+            record(CORRECTNESS, name, elapsed_ms, outcome.code)
+
+    def _run_step(self, name: str) -> bool:
+        """Run one step; True if it sent something the driver does not count (the socket)."""
+        if name == LOGOUT:
+            try:
+                self.driver.run(self.virtual_user.logout())
+            finally:
+                self.realtime.close()  # as the SDK's logout(): code 1000, "User logged out"
+            return False
+        result = self.driver.run(self.virtual_user.step(name))
+        if name == CONNECT_REALTIME and result is not None:
+            self.realtime.open(result)  # type: ignore[arg-type]
+            return True
+        return False

@@ -39,6 +39,7 @@ ROUTE_NAMES: tuple[str, ...] = (
     "settings.get",
     "user_sessions.create",
     "analytics.ping",
+    "ws.auth",  # the real-time socket's auth frame (`_websocket`)
 )
 FAULT_KINDS: tuple[str, ...] = ("latency", "error", "reset", "non_json", "slow_body")
 
@@ -203,6 +204,10 @@ class MockConfig(BaseModel):
     seed: int = Field(default=0, description="Seed of the fault RNG, so runs reproduce.")
     statuses: ErrorStatuses = Field(default=ErrorStatuses(), description="Unsure HTTP statuses.")
     revoke_token_on_logout: bool = Field(default=False, description="DELETE /me also invalidates the token.")
+    keep_deleted_tokens_valid: bool = Field(
+        default=False,
+        description="A broken backend: token delete answers success but the token still logs in.",
+    )
     reuse_token_without_force: bool = Field(
         default=False, description="Token create without `force: true` returns the user's newest token."
     )

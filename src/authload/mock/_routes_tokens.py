@@ -70,7 +70,8 @@ def update_token(call: Call) -> bytes:
 def delete_token(call: Call) -> bytes:
     """DELETE /users/{uid}/auth_tokens/{authToken}: invalid at once."""
     token, _ = _owned(call)
-    call.state.store.delete_token(token)
+    if not call.state.config.keep_deleted_tokens_valid:  # the broken backend a correctness test catches
+        call.state.store.delete_token(token)
     return ok({"success": True, "message": f"Auth token {token} has been deleted successfully."})
 
 

@@ -12,12 +12,14 @@ Imports allowed in this package: the standard library's pure modules and
 """
 
 from . import _wire as wire
-from ._messages import App, AuthToken, Flow, Host, Request, Response, Session, User
+from ._messages import App, AuthToken, Exchange, Host, Request, Response, Session, User
 from ._operations import (
     create_auth_token,
     create_user,
+    delete_auth_token,
     delete_user,
     get_me,
+    get_settings,
     get_user,
     login_auth_key,
     login_auth_token,
@@ -28,7 +30,7 @@ from ._operations import (
 __all__ = [
     "App",
     "AuthToken",
-    "Flow",
+    "Exchange",
     "Host",
     "Request",
     "Response",
@@ -36,8 +38,10 @@ __all__ = [
     "User",
     "create_auth_token",
     "create_user",
+    "delete_auth_token",
     "delete_user",
     "get_me",
+    "get_settings",
     "get_user",
     "login_auth_key",
     "login_auth_token",

@@ -38,7 +38,7 @@ class Response:
 
 
 # An auth operation: yields requests, receives responses, returns its result.
-Flow = Generator[Request, Response, T]
+Exchange = Generator[Request, Response, T]
 
 
 @dataclass(slots=True)

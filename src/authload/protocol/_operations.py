@@ -12,7 +12,7 @@ from typing import Any
 
 from .._exceptions import ApiError, ProtocolError
 from . import _wire as w
-from ._messages import App, AuthToken, Flow, Request, Response, Session, User
+from ._messages import App, AuthToken, Exchange, Request, Response, Session, User
 
 
 def read_data(response: Response) -> Any:
@@ -63,7 +63,9 @@ def _json(body: dict[str, Any]) -> bytes:
     return w.encode_json(body)
 
 
-def create_user(app: App, api_key: str, uid: str, name: str, *, with_auth_token: bool = False) -> Flow[User]:
+def create_user(
+    app: App, api_key: str, uid: str, name: str, *, with_auth_token: bool = False
+) -> Exchange[User]:
     """REST `POST /v3/users`."""
     body: dict[str, Any] = {"uid": uid, "name": name}
     if with_auth_token:
@@ -73,13 +75,13 @@ def create_user(app: App, api_key: str, uid: str, name: str, *, with_auth_token:
     return _user(read_data(response), response)
 
 
-def get_user(app: App, api_key: str, uid: str) -> Flow[User]:
+def get_user(app: App, api_key: str, uid: str) -> Exchange[User]:
     """REST `GET /v3/users/{uid}`."""
     response = yield Request("GET", "rest", w.rest_path(w.USER, uid=uid), app.headers(apiKey=api_key))
     return _user(read_data(response), response)
 
 
-def delete_user(app: App, api_key: str, uid: str, *, permanent: bool = True) -> Flow[None]:
+def delete_user(app: App, api_key: str, uid: str, *, permanent: bool = True) -> Exchange[None]:
     """REST `DELETE /v3/users/{uid}`; permanent by default, so a rerun can reuse the uid."""
     body = _json({"permanent": permanent})
     response = yield Request(
@@ -88,7 +90,7 @@ def delete_user(app: App, api_key: str, uid: str, *, permanent: bool = True) -> 
     read_data(response)
 
 
-def create_auth_token(app: App, api_key: str, uid: str, *, force: bool = True) -> Flow[AuthToken]:
+def create_auth_token(app: App, api_key: str, uid: str, *, force: bool = True) -> Exchange[AuthToken]:
     """REST `POST /v3/users/{uid}/auth_tokens`, with the REST API key or the Auth Key."""
     path = w.rest_path(w.AUTH_TOKENS, uid=uid)
     response = yield Request("POST", "rest", path, app.headers(apiKey=api_key), _json({"force": force}))
@@ -97,14 +99,21 @@ def create_auth_token(app: App, api_key: str, uid: str, *, force: bool = True) -
     return AuthToken(uid=str(fields.get("uid", uid)), token=fields["authToken"], created_at=int(created or 0))
 
 
-def login_auth_token(app: App, auth_token: str, device_body: bytes | None = None) -> Flow[Session]:
+def delete_auth_token(app: App, api_key: str, uid: str, auth_token: str) -> Exchange[None]:
+    """REST `DELETE /v3/users/{uid}/auth_tokens/{authToken}`: the token is invalid from now on."""
+    path = w.rest_path(w.AUTH_TOKEN, uid=uid, auth_token=auth_token)
+    response = yield Request("DELETE", "rest", path, app.headers(apiKey=api_key))
+    read_data(response)
+
+
+def login_auth_token(app: App, auth_token: str, device_body: bytes | None = None) -> Exchange[Session]:
     """The SDK's `login(authToken)`: `PUT /v3.0/me` with the token."""
     headers = app.headers(authToken=auth_token)
     response = yield Request("PUT", "client", _ME_PATH, headers, device_body or _DEVICE_BODY)
     return _session(read_data(response), response, auth_token)
 
 
-def login_auth_key(app: App, uid: str, auth_key: str, device_body: bytes | None = None) -> Flow[Session]:
+def login_auth_key(app: App, uid: str, auth_key: str, device_body: bytes | None = None) -> Exchange[Session]:
     """The SDK's `login(uid, authKey)`: mint a token with the Auth Key, then `PUT /v3.0/me`."""
     path = w.client_path(w.AUTH_TOKENS, uid=uid)
     body = device_body or _DEVICE_BODY
@@ -113,13 +122,22 @@ def login_auth_key(app: App, uid: str, auth_key: str, device_body: bytes | None 
     return (yield from login_auth_token(app, token, device_body))
 
 
-def get_me(app: App, auth_token: str) -> Flow[Session]:
+def get_me(app: App, auth_token: str) -> Exchange[Session]:
     """`GET /v3.0/me`: what the SDK calls to refresh its JWT."""
     response = yield Request("GET", "client", _ME_PATH, app.headers(authToken=auth_token))
     return _session(read_data(response), response, auth_token)
 
 
-def logout(app: App, auth_token: str) -> Flow[None]:
+def get_settings(app: App, auth_token: str) -> Exchange[dict[str, Any]]:
+    """`GET /v3.0/settings`: what the SDK asks when the login reply had no `settings`."""
+    response = yield Request("GET", "client", _SETTINGS_PATH, app.headers(authToken=auth_token))
+    data = read_data(response)
+    if not isinstance(data, dict):
+        raise ProtocolError("settings `data` is not an object", status=response.status)
+    return data
+
+
+def logout(app: App, auth_token: str) -> Exchange[None]:
     """The SDK's `logout()`: `DELETE /v3.0/me`. The token stays valid on the server."""
     response = yield Request("DELETE", "client", _ME_PATH, app.headers(authToken=auth_token))
     read_data(response)
@@ -139,4 +157,5 @@ def _session(data: Any, response: Response, auth_token: str) -> Session:
 
 _decode = json.JSONDecoder().decode
 _ME_PATH = w.client_path(w.ME)  # the hottest path of a load run: built once
+_SETTINGS_PATH = w.client_path(w.SETTINGS)
 _DEVICE_BODY = _json({"platform": "WEB", "appInfo": {"version": "authload", "apiVersion": w.CLIENT_VERSION}})

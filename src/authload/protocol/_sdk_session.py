@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from .._exceptions import ApiError
 from . import _operations as ops
-from ._messages import App, Flow, Session, User
+from ._messages import App, Exchange, Session, User
 from ._wire import AUTH_ERR_AUTH_TOKEN_NOT_FOUND
 
 
@@ -38,7 +38,7 @@ class SdkSession:
         """`getLoggedinUser()`: local, never a request."""
         return self.current.user if self.current else None
 
-    def login_auth_token(self, auth_token: str) -> Flow[Session]:
+    def login_auth_token(self, auth_token: str) -> Exchange[Session]:
         """`login(authToken)`."""
         if self.current is not None and self.current.auth_token == auth_token:
             return self.current
@@ -46,7 +46,7 @@ class SdkSession:
         self.current = yield from ops.login_auth_token(self.app, auth_token)
         return self.current
 
-    def login_auth_key(self, uid: str, auth_key: str) -> Flow[Session]:
+    def login_auth_key(self, uid: str, auth_key: str) -> Exchange[Session]:
         """`login(uid, authKey)`."""
         if self.current is not None and self.current.user.uid == uid:
             return self.current
@@ -54,7 +54,7 @@ class SdkSession:
         self.current = yield from ops.login_auth_key(self.app, uid, auth_key)
         return self.current
 
-    def logout(self) -> Flow[bool]:
+    def logout(self) -> Exchange[bool]:
         """`logout()`; returns whether a request was sent."""
         if self.current is None:
             return False

@@ -11,9 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from .._exceptions import CorrectnessError
 from . import _operations as ops
-from ._messages import App, Flow, User
+from ._messages import App, Exchange, User
+from ._realtime import RealtimePlan, plan_realtime
 from ._sdk_session import SdkSession
+
+WRONG_USER = "SESSION_WRONG_USER"  # verify_session: GET /me answered for another uid
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,12 +54,14 @@ class VirtualUser:
         # Users created and not deleted yet; pass a shared set to collect them across users.
         self.created: set[str] = set() if created is None else created
         self._new_uid = new_uid
+        self.realtime_secure = True  # wss://, as the SDK; the load path says ws:// for a plain-HTTP backend
+        self.device_id = f"authload-{id(self):x}"
 
     def begin_cycle(self, identity: Identity | None) -> None:
         """Start a cycle as `identity` (a provisioned user) or as nobody yet."""
         self.identity = Identity(identity.uid, identity.token) if identity else Identity(uid="")
 
-    def create_user(self) -> Flow[User]:
+    def create_user(self) -> Exchange[User]:
         """A backend signs a new user up (REST API key)."""
         uid = self._new_uid()
         user = yield from ops.create_user(self.app, self.credentials.rest_api_key, uid, f"Load {uid}")
@@ -63,32 +69,58 @@ class VirtualUser:
         self.identity = Identity(uid)
         return user
 
-    def create_auth_token(self) -> Flow[None]:
+    def create_auth_token(self) -> Exchange[None]:
         """A backend mints a token for the current user (REST API key)."""
         minted = yield from ops.create_auth_token(self.app, self.credentials.rest_api_key, self.identity.uid)
         self.identity.token = minted.token
 
-    def login_auth_key(self) -> Flow[None]:
+    def login_auth_key(self) -> Exchange[None]:
         """The client logs in with uid + Auth Key (development only)."""
         session = yield from self.sdk.login_auth_key(self.identity.uid, self.credentials.auth_key)
         self.identity.token = session.auth_token
 
-    def login_auth_token(self) -> Flow[None]:
+    def login_auth_token(self) -> Exchange[None]:
         """The client logs in with the token its backend handed it."""
         if self.identity.token is None:
             raise ValueError("login_auth_token without a token: the scenario validator should prevent this")
         yield from self.sdk.login_auth_token(self.identity.token)
 
-    def session_check(self) -> Flow[User | None]:
+    def session_check(self) -> Exchange[User | None]:
         """`getLoggedinUser()`: local, as in the SDK; sends nothing."""
         return self.sdk.get_logged_in_user()
         yield  # pragma: no cover - makes this a generator flow that yields nothing
 
-    def logout(self) -> Flow[None]:
+    def logout(self) -> Exchange[None]:
         """The client logs out; the token stays valid on the server."""
         yield from self.sdk.logout()
 
-    def delete_user(self) -> Flow[None]:
+    def delete_auth_token(self) -> Exchange[None]:
+        """A backend deletes the current token (REST API key); it must not log anyone in again."""
+        if self.identity.token is None:
+            raise ValueError("delete_auth_token without a token: the scenario validator should prevent this")
+        yield from ops.delete_auth_token(
+            self.app, self.credentials.rest_api_key, self.identity.uid, self.identity.token
+        )
+
+    def verify_session(self) -> Exchange[None]:
+        """`GET /me` with the session's token must answer for the user who logged in.
+        Not logged in, the check sends nothing (the step counts as skipped)."""
+        current = self.sdk.current
+        if current is None:
+            return
+        session = yield from ops.get_me(self.app, current.auth_token)
+        if session.user.uid != current.user.uid:
+            raise CorrectnessError(WRONG_USER, "GET /me answered for another user than the one logged in")
+
+    def connect_realtime(self) -> Exchange[RealtimePlan | None]:
+        """Where the SDK opens its socket after a login: the login reply's settings, else
+        `GET /settings`. Not logged in, the SDK opens none (the step counts as skipped)."""
+        current = self.sdk.current
+        if current is None:
+            return None
+        return (yield from plan_realtime(self.app, current, self.device_id, secure=self.realtime_secure))
+
+    def delete_user(self) -> Exchange[None]:
         """A backend deletes the current user (permanently, so the uid can be reused)."""
         uid = self.identity.uid
         yield from ops.delete_user(self.app, self.credentials.rest_api_key, uid)
@@ -96,7 +128,7 @@ class VirtualUser:
         if self.sdk.current is not None and self.sdk.current.user.uid == uid:
             self.sdk.current = None  # the server has ended that session: its tokens are gone
 
-    def step(self, name: str) -> Flow[object]:
+    def step(self, name: str) -> Exchange[object]:
         """The flow of the step called `name`."""
-        method: Callable[[], Flow[object]] = getattr(self, name)
+        method: Callable[[], Exchange[object]] = getattr(self, name)
         return method()

@@ -163,3 +163,11 @@ WS_TYPE_AUTH: Final = "auth"
 WS_ACTION_PING: Final = "ping"
 WS_ACTION_PONG: Final = "pong"
 WS_AUTH_OK: Final = {"code": "200", "status": "OK"}
+WS_AUTH_REJECTED_CODE: Final = "401"  # the mock's reply code for a JWT it does not know
+WS_PING_EVERY_S: Final = 15.0  # the SDK's keep-alive period; it wants a pong within 3 s
+WS_CLOSE_LOGOUT: Final = (1000, "User logged out")  # what `logout()` closes the socket with
+
+# The `settings` keys the SDK reads to find its WebSocket (reference: sdk-wire §1, §5, §8):
+# the first host key present wins; the port is CHAT_WSS_PORT.
+S_CHAT_HOSTS: Final = ("CHAT_HOST_OVERRIDE", "CHAT_HOST_APP_SPECIFIC", "CHAT_HOST")
+S_CHAT_WSS_PORT: Final = "CHAT_WSS_PORT"

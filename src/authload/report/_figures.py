@@ -21,6 +21,9 @@ class Figures:
     max: float
     rps: float
     errors_by_code: dict[str, int] = field(default_factory=dict)
+    skipped: int = 0  # steps that sent nothing (SDK semantics): not in requests, rates or total
+    correctness_failures: int = 0  # answered without error, but wrongly: not in failures
+    correctness_by_code: dict[str, int] = field(default_factory=dict)
 
     @property
     def error_rate(self) -> float:

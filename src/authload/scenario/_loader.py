@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from .._exceptions import ConfigError
+from ._credentials import check_credentials
 from ._environment import Environment
 from ._identities import csv_path, read_identities
 from ._model import Scenario
@@ -59,6 +60,7 @@ def load_run_files(
     (CometChat reserves Auth Keys for development) unless the run allows them."""
     scenario = load_scenario(scenario_path)
     env = load_environment(environment, config_dir)
+    check_credentials(scenario, env, environment_path(environment, config_dir))
     if env.production and scenario.uses_auth_key() and not (env.allow_auth_key or allow_auth_key):
         raise ConfigError(
             f"scenario {scenario.name!r} logs in with the Auth Key, which CometChat reserves for "

@@ -27,10 +27,14 @@ STEPS = (
     "session_check",
     "logout",
     "delete_user",
+    "delete_auth_token",
+    "verify_session",
+    "connect_realtime",
 )
 PAUSE = "pause"
 LOCAL_STEPS = ("session_check",)  # send nothing, so they stay out of `total`
 # Matched with `fullmatch`: `$` would also match before a trailing newline ("ab\n").
+_CODE = re.compile(r"[A-Z][A-Z0-9_]{0,99}")
 _NAME = re.compile(r"[a-z][a-z0-9_]{0,62}")
 _UID_PREFIX = re.compile(r"[a-z0-9_-]{1,60}")
 MAX_PAUSE = 3600.0  # seconds; a longer think time is a typo
@@ -85,6 +89,9 @@ class Step(_Strict):
 
     name: str
     pause: tuple[float, float] | None = None
+    expect: str | None = Field(
+        None, description="an error code this step must get (a success is a correctness failure)"
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> Step:
@@ -93,7 +100,11 @@ class Step(_Strict):
         if self.name != PAUSE:
             if self.pause is not None:
                 raise ValueError(f"step {self.name!r} takes no pause")
+            if self.expect is not None and not _CODE.fullmatch(self.expect):
+                raise ValueError("expect must be an error code, e.g. AUTH_ERR_AUTH_TOKEN_NOT_FOUND")
             return self
+        if self.expect is not None:
+            raise ValueError("a pause expects nothing")
         if self.pause is None:
             raise ValueError("pause needs a length: {pause: 1s} or {pause: 1s-3s}")
         low, high = self.pause
@@ -109,7 +120,12 @@ def _parse_step(value: Any) -> Step | dict[str, Any]:
         if value not in STEPS:
             raise ValueError(f"unknown step {value!r}; expected one of {', '.join((*STEPS, PAUSE))}")
         return Step(name=value)
-    if isinstance(value, dict) and set(value) == {"name", "pause"}:
+    if isinstance(value, dict) and len(value) == 1 and next(iter(value)) in STEPS:
+        name, options = next(iter(value.items()))
+        if not isinstance(options, dict) or set(options) != {"expect"}:
+            raise ValueError(f"options of a step are {{{name}: {{expect: ERROR_CODE}}}}")
+        return Step(name=name, expect=options["expect"])
+    if isinstance(value, dict) and set(value) in ({"name", "pause"}, {"name", "pause", "expect"}):
         return value  # the form `model_dump` writes (master to workers): pydantic checks it as a Step
     if isinstance(value, dict) and list(value) == [PAUSE]:
         low, _, high = str(value[PAUSE]).partition("-")
@@ -185,7 +201,7 @@ class Scenario(_Strict):
         """Checks across fields, as (path, message) pairs for the loader to place."""
         found: list[tuple[tuple[str | int, ...], str]] = []
         for name, flow in self.flows.items():
-            problem = _token_problem(flow, self.identities) or _pool_problem(flow)
+            problem = _token_problem(flow, self.identities) or _pool_problem(flow) or _session_problem(flow)
             if problem:
                 found.append((("flows", name, "steps"), problem))
         pool = self.identities.count or self.identities.include_sample_users or self.identities.csv
@@ -235,6 +251,23 @@ def _pool_problem(flow: Flow) -> str | None:
             return None
         if step.name == "delete_user":
             return "delete_user would delete a provisioned user; create_user first in this flow"
+    return None
+
+
+def _session_problem(flow: Flow) -> str | None:
+    """Steps that act on a login, and a token deletion that would empty the pool's tokens."""
+    logged_in = minted = False
+    for step in flow.steps:
+        if step.name in ("login_auth_key", "login_auth_token"):
+            logged_in = True
+        if step.name in ("create_auth_token", "login_auth_key"):
+            minted = True
+        elif step.name == "create_user":
+            minted = False
+        elif step.name in ("connect_realtime", "verify_session") and not logged_in:
+            return f"{step.name} needs a login before it in the flow"
+        elif step.name == "delete_auth_token" and not minted:
+            return "delete_auth_token deletes the token this flow minted: create_auth_token first"
     return None
 
 

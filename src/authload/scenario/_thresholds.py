@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 LATENCY_METRICS = ("p50", "p90", "p95", "p99", "max")
-METRICS = (*LATENCY_METRICS, "error_rate", "requests")
+METRICS = (*LATENCY_METRICS, "error_rate", "requests", "correctness_failures", "skipped")
 TOTAL = "total"
 ARRIVALS = "arrivals"  # open model: `arrivals.dropped` (count), `arrivals.drop_rate` (of scheduled)
 ARRIVAL_METRICS = ("dropped", "drop_rate")
