@@ -35,7 +35,7 @@ from .._exceptions import EXIT_RUN_ERROR, AuthloadError, RunError
 from .._lifeline import die_with_launcher, die_with_parent
 from .._redact import Redactor, redact_logs
 from .._run_id import new_run_id
-from ..mock import MockProcess
+from ..mock import MockConfig, MockProcess
 from ..report import console_table, write_reports
 from ..scenario import environment_path
 from . import _distributed as distributed
@@ -96,13 +96,11 @@ def _tie_to_parent(environment: Any, runner: Any) -> None:
 
 def _build_plan(environment: Any, options: Any) -> Plan:
     scenario, env = read_files(options)
-    base_url = environment.host
+    # Only a --host given on the command line overrides the environment's own hosts: a web UI
+    # start that switches environments must not go to the previous start's backend.
+    base_url = getattr(options, "host", None) or None
     if env.embedded_mock and not base_url:
-        mock = _mocks.get(id(environment)) or MockProcess(env.mock_config())
-        if not mock.base_url:
-            mock.start()
-        _mocks[id(environment)] = mock
-        base_url = environment.host = mock.base_url
+        base_url = environment.host = _embedded_mock(environment, env.mock_config()).base_url
     run_id = options.run_id or new_run_id()
     plan = Plan(
         scenario=scenario,
@@ -117,6 +115,18 @@ def _build_plan(environment: Any, options: Any) -> Plan:
     )
     redact_logs(plan.target.secrets())
     return plan
+
+
+def _embedded_mock(environment: Any, config: MockConfig) -> MockProcess:
+    """The embedded mock with these settings: the running one, or a new one when they changed."""
+    mock = _mocks.get(id(environment))
+    if mock is not None and mock.config != config:
+        mock.stop()
+        mock = None
+    if mock is None:
+        mock = _mocks[id(environment)] = MockProcess(config)
+        mock.start()
+    return mock
 
 
 def _apply_scenario_defaults(options: Any, plan: Plan) -> None:
