@@ -104,7 +104,7 @@ def _add_report_parsers(commands: Any) -> None:
 
 
 def _compare(args: argparse.Namespace) -> int:
-    from .report import Tolerance, compare, entries, read_summary, regressions, render
+    from .report import Tolerance, append_step_summary, compare, entries, read_summary, regressions, render
 
     base, new = read_summary(args.base), read_summary(args.new)
     tolerance = Tolerance(
@@ -114,7 +114,9 @@ def _compare(args: argparse.Namespace) -> int:
         min_requests=args.min_requests,
     )
     changes = compare(entries(base), entries(new), tolerance)
-    print(render(changes, str(base.get("run_id")), str(new.get("run_id")), tolerance))
+    text = render(changes, str(base.get("run_id")), str(new.get("run_id")), tolerance)
+    print(text)
+    append_step_summary(f"### {text.splitlines()[-1]}\n\n{text}")  # on the CI job page too
     return EXIT_THRESHOLDS_FAILED if regressions(changes) else EXIT_OK
 
 

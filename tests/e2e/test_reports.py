@@ -151,3 +151,10 @@ def test_the_report_renders_in_a_browser(tmp_path: Path) -> None:
     for name in json.loads((run / "summary.json").read_text())["steps"]:
         assert f'data-entry="step-{name}"' in dom
     assert dom.count("<svg") >= 4 * 6
+
+
+def test_an_unreadable_baseline_is_exit_2_before_anything_runs(tmp_path: Path) -> None:
+    (tmp_path / "steady.yaml").write_text(STEADY)
+    result = run_cli("run", str(tmp_path / "steady.yaml"), "--baseline", str(tmp_path / "nowhere"))
+    assert result.returncode == 2 and "not a readable summary.json" in result.stderr
+    assert "Traceback" not in result.stderr

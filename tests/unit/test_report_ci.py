@@ -11,7 +11,7 @@ import jsonschema
 import pytest
 
 from authload._schema import summary_schema
-from authload.report import SCHEMA_VERSION, junit_xml, markdown, summary_json, write_reports
+from authload.report import SCHEMA_VERSION, junit_xml, markdown, run_meta, summary_json, write_reports
 
 from .report_fixtures import figures, summary
 
@@ -75,3 +75,10 @@ def test_summary_json_is_versioned_and_valid(tmp_path: Path) -> None:
     broken["steps"]["logout"]["p95"] = "slow"
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(broken, summary_schema())
+
+
+def test_run_metadata_names_the_commit_briefly(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GITHUB_SHA", "0123456789abcdef0123456789abcdef01234567")
+    meta = run_meta({"users": 4})
+    assert meta["git_commit"] == "0123456789ab"  # 40 hex digits would read as a key to the redaction
+    assert meta["load"] == {"users": 4} and meta["locust_version"]

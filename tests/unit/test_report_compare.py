@@ -51,7 +51,10 @@ def _write(path: Path, step: Figures) -> Path:
     return path
 
 
-def test_cli_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_exit_codes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(tmp_path / "job.md"))
     base = _write(tmp_path / "base", figures(p95=20.0))
     same = _write(tmp_path / "same", figures(p95=20.5))
     slow = _write(tmp_path / "slow", figures(p95=60.0))
@@ -60,6 +63,8 @@ def test_cli_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     assert main(["compare", str(base), str(slow / "summary.json")]) == 1
     out = capsys.readouterr().out
     assert "REGRESSION" in out and "| login_auth_token | p95 | 20.0ms | 60.0ms | +200.0% | WORSE |" in out
+    job = (tmp_path / "job.md").read_text()
+    assert job.startswith("### OK: no regression") and "\n### REGRESSION: " in job
     assert main(["compare", str(base), str(tmp_path / "missing")]) == 2
     assert "not a readable summary.json" in capsys.readouterr().err
 
