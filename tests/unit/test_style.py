@@ -42,12 +42,34 @@ def test_protocol_core_imports_no_io() -> None:
         assert not outside, f"{path.name} imports {outside}"
 
 
+# Header names, scopes, JSON fields and paths the wire contract (`protocol/_wire.py`) owns.
+WIRE_STRINGS = (
+    '"/v3/',
+    '"/v3.0/',
+    '"apiKey"',
+    '"authToken"',
+    '"appId"',
+    '"onBehalfOf"',
+    '"sdk"',
+    '"fullAccess"',
+    '"authOnly"',
+    '"withAuthToken"',
+    '"createdAt"',
+    '"jwt"',
+    '"settings"',
+    '"force"',
+    '"permanent"',
+    '"CHAT_HOST"',
+    '"CHAT_WSS_PORT"',
+)
+
+
 def test_wire_strings_live_only_in_protocol() -> None:
     for path in SRC.rglob("*.py"):
         if "protocol" in path.parts:
             continue
         text = path.read_text()
-        for needle in ('"/v3/', '"/v3.0/', '"apiKey"', '"authToken"'):
+        for needle in WIRE_STRINGS:
             assert needle not in text, f"{path.relative_to(SRC)} spells {needle}"
 
 

@@ -83,9 +83,9 @@ def _check_key(call: Call, route: Route) -> None:
     if not key:
         raise state.error(wire.AUTH_ERR_EMPTY_APIKEY)
     if key == state.config.rest_api_key:
-        call.scope = "fullAccess"
+        call.scope = wire.SCOPE_FULL_ACCESS
     elif key == state.config.auth_key:
-        call.scope = "authOnly"
+        call.scope = wire.SCOPE_AUTH_ONLY
         if not route.auth_key_ok:
             raise state.error(wire.AUTH_ERR_NO_ACCESS, apikey=key)
     else:

@@ -22,7 +22,7 @@ from ._faults import FaultInjector
 from ._ratelimit import RateLimiter, Tier
 from ._store import Store, TokenRecord, UserRecord
 
-Scope = Literal["fullAccess", "authOnly"]
+Scope = str  # wire.SCOPE_FULL_ACCESS or wire.SCOPE_AUTH_ONLY
 
 _FIXED_STATUSES = {
     wire.ERR_BAD_REQUEST: 400,

@@ -28,8 +28,8 @@ def settings(host: str, app_id: str, region: str, received_at: int) -> dict[str,
         "ADMIN_API_HOST": host,
         "CLIENT_API_HOST": host,
         "CHAT_API_VERSION": wire.CLIENT_VERSION,
-        "CHAT_HOST": name,
-        "CHAT_WSS_PORT": int(port) if port else 80,
+        wire.S_CHAT_HOSTS[-1]: name,  # CHAT_HOST
+        wire.S_CHAT_WSS_PORT: int(port) if port else 80,
         "ANALYTICS_HOST": host,
         "ANALYTICS_VERSION": wire.ANALYTICS_VERSION,
         "ANALYTICS_PING_DISABLED": False,
@@ -74,9 +74,9 @@ def _me(call: Call) -> bytes:
             _me_prefix(call, user),
             _AUTH_TOKEN_KEY,
             token.encode(),
-            b'","jwt":"',
+            _JWT_KEY,
             record.jwt.encode(),
-            b'","settings":',
+            _SETTINGS_KEY,
             _settings_json(call),
             b"}}",
         )
@@ -84,6 +84,8 @@ def _me(call: Call) -> bytes:
 
 
 _AUTH_TOKEN_KEY = f',"{wire.F_AUTH_TOKEN}":"'.encode()
+_JWT_KEY = f'","{wire.F_JWT}":"'.encode()
+_SETTINGS_KEY = f'","{wire.F_SETTINGS}":'.encode()
 
 
 def login(call: Call) -> bytes:

@@ -27,7 +27,7 @@ def create_token(call: Call) -> bytes:
     """POST /users/{uid}/auth_tokens -> `{uid, authToken, createdAt}`."""
     user = active_user(call, call.params["uid"])
     body = call.json()
-    reuse = call.state.config.reuse_token_without_force and not boolean(body.get("force", False))
+    reuse = call.state.config.reuse_token_without_force and not boolean(body.get(wire.F_FORCE, False))
     store = call.state.store
     token = store.mint_token(user, _device(body), reuse=reuse)
     return ok(store.tokens[token].public(token))

@@ -31,7 +31,7 @@ def create_user(call: Call) -> bytes:
         raise call.state.error(wire.ERR_UID_ALREADY_EXISTS, uid=uid)
     user = store.create_user(uid, fields)
     data = dict(user.fields)
-    if boolean(body.get("withAuthToken", False)):
+    if boolean(body.get(wire.F_WITH_AUTH_TOKEN, False)):
         data[wire.F_AUTH_TOKEN] = store.mint_token(user, {}, reuse=False)
     return ok(data)
 
@@ -78,7 +78,7 @@ def update_user(call: Call) -> bytes:
 def delete_user(call: Call) -> bytes:
     """DELETE /users/{uid}; body `permanent` (bool or "true"/"false")."""
     uid = call.params["uid"].lower()
-    permanent = boolean(call.json().get("permanent", False))
+    permanent = boolean(call.json().get(wire.F_PERMANENT, False))
     store = call.state.store
     user = store.users.get(uid) if permanent else store.active_user(uid)
     if user is None:

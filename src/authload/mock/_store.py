@@ -45,7 +45,7 @@ class TokenRecord:
 
     def public(self, token: str) -> dict[str, Any]:
         """The REST shape `{uid, authToken, createdAt}`."""
-        return {"uid": self.uid, wire.F_AUTH_TOKEN: token, "createdAt": self.created_at}
+        return {wire.F_UID: self.uid, wire.F_AUTH_TOKEN: token, wire.F_CREATED_AT: self.created_at}
 
 
 @dataclass(slots=True)
@@ -84,7 +84,7 @@ class Store:
             for uid, name in wire.SAMPLE_USERS:
                 fields: dict[str, Any] = {"uid": uid, "name": name, "status": "offline"}
                 fields |= {"avatar": wire.SAMPLE_AVATAR.format(uid=uid), "role": "default"}
-                fields["createdAt"] = SAMPLE_CREATED_AT
+                fields[wire.F_CREATED_AT] = SAMPLE_CREATED_AT
                 self.users[uid] = UserRecord(uid, fields)
 
     # --- users -------------------------------------------------------------------
@@ -97,7 +97,7 @@ class Store:
     def create_user(self, uid: str, fields: dict[str, Any]) -> UserRecord:
         """Add a user; the caller checked that `uid` is free and `fields` are valid."""
         record = {"uid": uid, **fields, "status": "offline", "role": fields.get("role") or "default"}
-        record["createdAt"] = self.now()
+        record[wire.F_CREATED_AT] = self.now()
         user = UserRecord(uid, record)
         self.users[uid] = user
         return user
@@ -188,7 +188,7 @@ class Store:
             self.delete_token(token)
 
     def _jwt(self, uid: str, token: str) -> str:
-        payload = {"appId": self._config.app_id, "uid": uid, "tok": token}
+        payload = {wire.F_APP_ID: self._config.app_id, wire.F_UID: uid, "tok": token}
         signed = _JWT_HEADER + b"." + _b64(json.dumps(payload, separators=(",", ":")).encode())
         signature = hmac.new(self._jwt_key, signed, hashlib.sha256).digest()
         return (signed + b"." + _b64(signature)).decode()

@@ -44,7 +44,7 @@ _WS_METHOD = "WS"  # what fault rules with a `method` match on this route
 def _reply(frame: dict[str, Any], state: MockState, code: str, status: str) -> str:
     reply = {
         "type": wire.WS_TYPE_AUTH,
-        "appId": frame.get("appId", state.config.app_id),
+        wire.F_APP_ID: frame.get(wire.F_APP_ID, state.config.app_id),
         "sender": frame.get("sender"),
         "deviceId": frame.get("deviceId"),
         "body": {"code": code, "status": status},

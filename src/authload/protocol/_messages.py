@@ -10,7 +10,7 @@ from collections.abc import Generator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
-from ._wire import H_APP_ID, JSON_HEADERS
+from ._wire import H_APP_ID, H_SDK, JSON_HEADERS
 
 Host = Literal["rest", "client"]
 T = TypeVar("T")
@@ -79,8 +79,8 @@ class App:
 
     def __post_init__(self) -> None:
         # Built once: every request of a load run starts from these.
-        object.__setattr__(self, "common_headers", {**JSON_HEADERS, H_APP_ID: self.app_id, "sdk": self.sdk})
+        object.__setattr__(self, "common_headers", {**JSON_HEADERS, H_APP_ID: self.app_id, H_SDK: self.sdk})
 
-    def headers(self, **credentials: str) -> dict[str, str]:
-        """Common headers plus one credential header, e.g. `headers(apiKey=...)`."""
-        return {**self.common_headers, **credentials}
+    def headers(self, name: str, value: str) -> dict[str, str]:
+        """Common headers plus one credential header, e.g. `headers(wire.H_API_KEY, key)`."""
+        return {**self.common_headers, name: value}

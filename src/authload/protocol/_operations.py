@@ -55,8 +55,8 @@ def _object(data: Any, response: Response, *keys: str) -> dict[str, Any]:
 
 
 def _user(data: Any, response: Response) -> User:
-    fields = _object(data, response, "uid")
-    return User(uid=fields["uid"], name=str(fields.get("name", "")), raw=fields)
+    fields = _object(data, response, w.F_UID)
+    return User(uid=fields[w.F_UID], name=str(fields.get(w.F_NAME, "")), raw=fields)
 
 
 def _json(body: dict[str, Any]) -> bytes:
@@ -67,25 +67,25 @@ def create_user(
     app: App, api_key: str, uid: str, name: str, *, with_auth_token: bool = False
 ) -> Exchange[User]:
     """REST `POST /v3/users`."""
-    body: dict[str, Any] = {"uid": uid, "name": name}
+    body: dict[str, Any] = {w.F_UID: uid, w.F_NAME: name}
     if with_auth_token:
-        body["withAuthToken"] = True
-    request = Request("POST", "rest", w.rest_path(w.USERS), app.headers(apiKey=api_key), _json(body))
+        body[w.F_WITH_AUTH_TOKEN] = True
+    request = Request("POST", "rest", w.rest_path(w.USERS), app.headers(w.H_API_KEY, api_key), _json(body))
     response = yield request
     return _user(read_data(response), response)
 
 
 def get_user(app: App, api_key: str, uid: str) -> Exchange[User]:
     """REST `GET /v3/users/{uid}`."""
-    response = yield Request("GET", "rest", w.rest_path(w.USER, uid=uid), app.headers(apiKey=api_key))
+    response = yield Request("GET", "rest", w.rest_path(w.USER, uid=uid), app.headers(w.H_API_KEY, api_key))
     return _user(read_data(response), response)
 
 
 def delete_user(app: App, api_key: str, uid: str, *, permanent: bool = True) -> Exchange[None]:
     """REST `DELETE /v3/users/{uid}`; permanent by default, so a rerun can reuse the uid."""
-    body = _json({"permanent": permanent})
+    body = _json({w.F_PERMANENT: permanent})
     response = yield Request(
-        "DELETE", "rest", w.rest_path(w.USER, uid=uid), app.headers(apiKey=api_key), body
+        "DELETE", "rest", w.rest_path(w.USER, uid=uid), app.headers(w.H_API_KEY, api_key), body
     )
     read_data(response)
 
@@ -93,22 +93,25 @@ def delete_user(app: App, api_key: str, uid: str, *, permanent: bool = True) -> 
 def create_auth_token(app: App, api_key: str, uid: str, *, force: bool = True) -> Exchange[AuthToken]:
     """REST `POST /v3/users/{uid}/auth_tokens`, with the REST API key or the Auth Key."""
     path = w.rest_path(w.AUTH_TOKENS, uid=uid)
-    response = yield Request("POST", "rest", path, app.headers(apiKey=api_key), _json({"force": force}))
-    fields = _object(read_data(response), response, "authToken")
-    created = fields.get("createdAt")
-    return AuthToken(uid=str(fields.get("uid", uid)), token=fields["authToken"], created_at=int(created or 0))
+    response = yield Request(
+        "POST", "rest", path, app.headers(w.H_API_KEY, api_key), _json({w.F_FORCE: force})
+    )
+    fields = _object(read_data(response), response, w.F_AUTH_TOKEN)
+    created = fields.get(w.F_CREATED_AT)
+    token = fields[w.F_AUTH_TOKEN]
+    return AuthToken(uid=str(fields.get(w.F_UID, uid)), token=token, created_at=int(created or 0))
 
 
 def delete_auth_token(app: App, api_key: str, uid: str, auth_token: str) -> Exchange[None]:
     """REST `DELETE /v3/users/{uid}/auth_tokens/{authToken}`: the token is invalid from now on."""
     path = w.rest_path(w.AUTH_TOKEN, uid=uid, auth_token=auth_token)
-    response = yield Request("DELETE", "rest", path, app.headers(apiKey=api_key))
+    response = yield Request("DELETE", "rest", path, app.headers(w.H_API_KEY, api_key))
     read_data(response)
 
 
 def login_auth_token(app: App, auth_token: str, device_body: bytes | None = None) -> Exchange[Session]:
     """The SDK's `login(authToken)`: `PUT /v3.0/me` with the token."""
-    headers = app.headers(authToken=auth_token)
+    headers = app.headers(w.H_AUTH_TOKEN, auth_token)
     response = yield Request("PUT", "client", _ME_PATH, headers, device_body or _DEVICE_BODY)
     return _session(read_data(response), response, auth_token)
 
@@ -117,20 +120,20 @@ def login_auth_key(app: App, uid: str, auth_key: str, device_body: bytes | None 
     """The SDK's `login(uid, authKey)`: mint a token with the Auth Key, then `PUT /v3.0/me`."""
     path = w.client_path(w.AUTH_TOKENS, uid=uid)
     body = device_body or _DEVICE_BODY
-    response = yield Request("POST", "rest", path, app.headers(apiKey=auth_key), body)
-    token = _object(read_data(response), response, "authToken")["authToken"]
+    response = yield Request("POST", "rest", path, app.headers(w.H_API_KEY, auth_key), body)
+    token = _object(read_data(response), response, w.F_AUTH_TOKEN)[w.F_AUTH_TOKEN]
     return (yield from login_auth_token(app, token, device_body))
 
 
 def get_me(app: App, auth_token: str) -> Exchange[Session]:
     """`GET /v3.0/me`: what the SDK calls to refresh its JWT."""
-    response = yield Request("GET", "client", _ME_PATH, app.headers(authToken=auth_token))
+    response = yield Request("GET", "client", _ME_PATH, app.headers(w.H_AUTH_TOKEN, auth_token))
     return _session(read_data(response), response, auth_token)
 
 
 def get_settings(app: App, auth_token: str) -> Exchange[dict[str, Any]]:
     """`GET /v3.0/settings`: what the SDK asks when the login reply had no `settings`."""
-    response = yield Request("GET", "client", _SETTINGS_PATH, app.headers(authToken=auth_token))
+    response = yield Request("GET", "client", _SETTINGS_PATH, app.headers(w.H_AUTH_TOKEN, auth_token))
     data = read_data(response)
     if not isinstance(data, dict):
         raise ProtocolError("settings `data` is not an object", status=response.status)
@@ -139,18 +142,19 @@ def get_settings(app: App, auth_token: str) -> Exchange[dict[str, Any]]:
 
 def logout(app: App, auth_token: str) -> Exchange[None]:
     """The SDK's `logout()`: `DELETE /v3.0/me`. The token stays valid on the server."""
-    response = yield Request("DELETE", "client", _ME_PATH, app.headers(authToken=auth_token))
+    response = yield Request("DELETE", "client", _ME_PATH, app.headers(w.H_AUTH_TOKEN, auth_token))
     read_data(response)
 
 
 def _session(data: Any, response: Response, auth_token: str) -> Session:
     user = _user(data, response)
-    token = data.get("authToken") or auth_token
-    settings = data.get("settings")
+    token = data.get(w.F_AUTH_TOKEN) or auth_token
+    settings = data.get(w.F_SETTINGS)
+    jwt = data.get(w.F_JWT)
     return Session(
         user=user,
         auth_token=str(token),
-        jwt=data.get("jwt") if isinstance(data.get("jwt"), str) else None,
+        jwt=jwt if isinstance(jwt, str) else None,
         settings=settings if isinstance(settings, dict) else {},
     )
 

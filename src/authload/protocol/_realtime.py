@@ -73,7 +73,7 @@ def auth_frame(app: App, session: Session, device_id: str) -> str:
     if session.jwt:
         body["auth"] = session.jwt
     frame = {
-        "appId": app.app_id,
+        w.F_APP_ID: app.app_id,
         "deviceId": device_id,
         "type": w.WS_TYPE_AUTH,
         "sender": session.user.uid,

@@ -45,7 +45,7 @@ def client_path(template: str, **params: str) -> str:
 H_API_KEY: Final = "apiKey"
 H_AUTH_TOKEN: Final = "authToken"
 H_APP_ID: Final = "appId"
-H_ON_BEHALF_OF: Final = "onBehalfOf"
+H_SDK: Final = "sdk"  # the SDK's name and version, on every request
 H_RETRY_AFTER: Final = "Retry-After"
 RATE_LIMIT_HEADERS: Final = (  # both spellings CometChat's pages use
     ("X-Rate-Limit", "X-RateLimit-Limit"),
@@ -140,9 +140,18 @@ def encode_json(value: Any) -> bytes:
 
 ANALYTICS_VERSION: Final = "v1"  # settings.ANALYTICS_VERSION; the ping is /{version}/ping
 F_AUTH_TOKEN: Final = "authToken"  # the JSON field (create-token reply, /me reply)
+# JSON field names of requests and replies (both sides import them).
+F_UID: Final = "uid"
+F_NAME: Final = "name"
+F_CREATED_AT: Final = "createdAt"
+F_JWT: Final = "jwt"
+F_SETTINGS: Final = "settings"
+F_FORCE: Final = "force"
+F_PERMANENT: Final = "permanent"
+F_WITH_AUTH_TOKEN: Final = "withAuthToken"
+F_APP_ID: Final = "appId"  # in the WebSocket frames
 # `{appId}.api-{region}.cometchat.io` (REST) and `{appId}.apiclient-{region}...` (client).
 HOST_PATTERN: Final = re.compile(r"^(?P<app_id>[^.]+)\.(?P<kind>api|apiclient)-(?P<region>[a-z]+)\.")
-ERR_INVALID_API_VERSION: Final = "ERR_INVALID_API_VERSION"
 ERR_NO_AUTH: Final = "ERR_NO_AUTH"
 
 # Messages the reference gives no capture for: our wording, in the service's style.
