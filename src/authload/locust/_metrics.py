@@ -48,6 +48,7 @@ class Series:
         self._pending: Counter[int] = Counter()
         self.failures = 0
         self.error_codes: Counter[str] = Counter()
+        self.connections_opened = 0  # new connections the entry's requests needed (steps only)
         self._slot: Counter[int] = Counter()  # this interval's latency buckets
         self.slot_codes: Counter[str] = Counter()  # this interval's failures by code
 
@@ -123,6 +124,14 @@ class Recorder:
             series.error_codes[error_code] += 1
             series.slot_codes[error_code] += 1
 
+    def connections(self, name: str, opened: int) -> None:
+        """Step `name` opened `opened` new connections (reconnects included)."""
+        key = (STEP, name)
+        series = self.series.get(key)
+        if series is None:
+            series = self.series[key] = Series()
+        series.connections_opened += opened
+
     def tick(self, index: int | None = None) -> None:
         """Close the current interval of every entry as base interval `index` (default: now's)."""
         index = int(time.time() // BASE_S) if index is None else index
@@ -155,6 +164,7 @@ class Recorder:
                 series.failures,
                 dict(series.error_codes),
                 self._shipped_slots((kind, name)),
+                series.connections_opened,
             ]
             for (kind, name), series in self.series.items()
         ]
@@ -163,8 +173,8 @@ class Recorder:
     def on_worker_report(self, client_id: str, data: dict[str, Any]) -> None:
         """Master: add a worker's report to the run's figures."""
         counts = self.by_worker.setdefault(client_id, Counter())
-        for kind, name, encoded, failures, codes, *slots in data.get(METRICS_KEY, []):
-            for index, wire in slots[0] if slots else []:
+        for kind, name, encoded, failures, codes, *rest in data.get(METRICS_KEY, []):
+            for index, wire in rest[0] if rest else []:
                 self.timelines.setdefault((kind, name), Timeline()).add(int(index), Slot.from_wire(wire))
             series = self.series.setdefault((kind, name), Series())
             histogram = HdrHistogram.decode(encoded)
@@ -172,6 +182,7 @@ class Recorder:
             series.histogram.add(histogram)
             series.failures += failures
             series.error_codes.update(codes)
+            series.connections_opened += int(rest[1]) if len(rest) > 1 else 0
 
     def reset(self) -> None:
         self.series = {}

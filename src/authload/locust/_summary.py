@@ -32,6 +32,7 @@ def _figures(
         skipped=skipped.requests if skipped is not None else 0,
         correctness_failures=wrong.requests if wrong is not None else 0,
         correctness_by_code=dict(wrong.error_codes) if wrong is not None else {},
+        connections_opened=series.connections_opened,
     )
 
 
@@ -46,6 +47,7 @@ def _total(steps: list[Series]) -> Series:
         total.histogram.add(series.histogram)
         total.failures += series.failures
         total.error_codes.update(series.error_codes)
+        total.connections_opened += series.connections_opened
     return total
 
 

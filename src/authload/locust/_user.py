@@ -137,6 +137,7 @@ class AuthFlowUser(User):
                 gevent.sleep(random.uniform(*step.pause))
                 continue
             started, sent_before = time.perf_counter(), self.driver.sent
+            opened_before = self.driver.connections_opened
             sent, failure = False, None
             try:
                 sent = self._run_step(step.name)
@@ -149,6 +150,9 @@ class AuthFlowUser(User):
             sent = sent or self.driver.sent != sent_before
             outcome = judge(step.expect, failure, _code_of(failure), sent or step.name in LOCAL_STEPS)
             self._report(step.name, outcome, elapsed_ms, context)
+            opened = self.driver.connections_opened - opened_before
+            if opened:  # a (re)connect: the backend closed an idle connection, or the first step
+                self.run_state.recorder.connections(step.name, opened)
             if step.name == CREATE_USER:
                 self._settle_create(failure)
             if outcome.kind in (ERROR, CORRECTNESS):

@@ -24,6 +24,7 @@ class Figures:
     skipped: int = 0  # steps that sent nothing (SDK semantics): not in requests, rates or total
     correctness_failures: int = 0  # answered without error, but wrongly: not in failures
     correctness_by_code: dict[str, int] = field(default_factory=dict)
+    connections_opened: int = 0  # new connections (reconnects included); a backend closing idle ones
 
     @property
     def error_rate(self) -> float:

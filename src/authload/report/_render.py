@@ -12,8 +12,8 @@ from ._verdict import Verdict, format_value
 
 # Characters XML 1.0 cannot hold at all, not even escaped (ElementTree writes them raw).
 _NOT_XML = re.compile("[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-_COLUMNS = ("Type", "Name", "Reqs", "Fails", "Err%", "p50", "p90", "p95", "p99", "Max", "Req/s")
-_MD_COLUMNS = (*_COLUMNS[:5], "p50 ms", "p90 ms", "p95 ms", "p99 ms", "Max ms", "Req/s")
+_COLUMNS = ("Type", "Name", "Reqs", "Fails", "Err%", "p50", "p90", "p95", "p99", "Max", "Req/s", "Conns")
+_MD_COLUMNS = (*_COLUMNS[:5], "p50 ms", "p90 ms", "p95 ms", "p99 ms", "Max ms", "Req/s", "Conns")
 
 
 def _row(kind: str, name: str, f: Figures) -> list[str]:
@@ -26,6 +26,7 @@ def _row(kind: str, name: str, f: Figures) -> list[str]:
         f"{f.error_rate * 100:.2f}",
         *latencies,
         f"{f.rps:.1f}",
+        str(f.connections_opened) if kind != "cycle" else "-",  # connections opened: steps only
     ]
 
 
@@ -122,7 +123,16 @@ def markdown(summary: RunSummary) -> str:
         ]
     else:
         lines.append("No thresholds.")
-    lines += ["", "### Figures", "", "Latencies in milliseconds (ms); Req/s is requests per second.", ""]
+    lines += [
+        "",
+        "### Figures",
+        "",
+        (
+            "Latencies in milliseconds (ms); Req/s is requests per second; Conns counts the "
+            "connections opened (reconnects included)."
+        ),
+        "",
+    ]
     lines += [
         "| " + " | ".join(_MD_COLUMNS) + " |",
         "|" + "---|" * len(_MD_COLUMNS),
