@@ -21,18 +21,18 @@ from typing import Any
 
 BASE_S = 1.0
 MAX_SLOTS = 120
-_SUB_BITS = 5  # 2**5 = 32 buckets per power of two
+BUCKET_BITS = 5  # 2**5 = 32 buckets per power of two
 
 
 def bucket(microseconds: int) -> int:
     """The lower bound of the bucket holding `microseconds` (values under 64 µs are exact)."""
-    shift = microseconds.bit_length() - _SUB_BITS - 1
+    shift = microseconds.bit_length() - BUCKET_BITS - 1
     return microseconds if shift <= 0 else (microseconds >> shift) << shift
 
 
 def bucket_width(lower: int) -> int:
     """How many microseconds the bucket starting at `lower` spans."""
-    return 1 << max(0, lower.bit_length() - _SUB_BITS - 1)
+    return 1 << max(0, lower.bit_length() - BUCKET_BITS - 1)
 
 
 @dataclass(slots=True)
