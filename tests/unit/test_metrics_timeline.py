@@ -68,3 +68,16 @@ def test_the_ticker_closes_an_interval_at_each_boundary() -> None:
         recorder.tick_forever(sleep)
     assert all(0 < nap <= 1.01 for nap in naps)
     assert sum(slot.requests for slot in recorder.timelines[KEY].slots.values()) == 2
+
+
+def test_the_fold_buckets_values_as_the_report_does() -> None:
+    from authload.report import bucket
+
+    recorder = Recorder()
+    values_us = [1, 63, 64, 65, 127, 128, 1000, 4097, 123_456, 99_999_999]
+    for us in values_us:
+        recorder.record(STEP, "login_auth_token", us / 1000, None)
+    recorder.tick(1)
+    (slot,) = recorder.timelines[KEY].slots.values()
+    assert sorted(slot.keys) == sorted({bucket(us) for us in values_us})
+    assert recorder.series[KEY].count == len(values_us) == recorder.series[KEY].requests
