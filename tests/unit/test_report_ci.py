@@ -12,6 +12,8 @@ import pytest
 
 from authload._schema import summary_schema
 from authload.report import SCHEMA_VERSION, junit_xml, markdown, run_meta, summary_json, write_reports
+from authload.report._verdict import COUNTS
+from authload.scenario import METRICS
 
 from .report_fixtures import figures, summary
 
@@ -82,3 +84,12 @@ def test_run_metadata_names_the_commit_briefly(monkeypatch: pytest.MonkeyPatch) 
     meta = run_meta({"users": 4})
     assert meta["git_commit"] == "0123456789ab"  # 40 hex digits would read as a key to the redaction
     assert meta["load"] == {"users": 4} and meta["locust_version"]
+
+
+def test_counts_and_fractions_are_not_shown_as_latencies() -> None:
+    run = summary({"total.requests": "> 10", "total.error_rate": "< 5%"})
+    text = markdown(run)
+    assert "| total.requests | `> 10` | 1000 | > 10 | PASS |" in text
+    assert [v.unit for v in run.verdicts] == ["count", "fraction"]
+    latency = {"p50", "p90", "p95", "p99", "max"}
+    assert set(METRICS) - latency <= {"error_rate", *COUNTS}  # every other metric has a unit

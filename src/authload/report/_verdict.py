@@ -14,6 +14,9 @@ from typing import Any
 from ..scenario import TOTAL, Threshold
 from ._figures import Figures
 
+FRACTIONS = ("error_rate", "drop_rate")
+COUNTS = ("requests", "dropped", "correctness_failures", "skipped")  # everything else is a latency
+
 
 @dataclass(frozen=True)
 class Verdict:
@@ -28,8 +31,7 @@ class Verdict:
     @property
     def unit(self) -> str:
         metric = self.threshold.metric
-        units = {"error_rate": "fraction", "drop_rate": "fraction", "requests": "count", "dropped": "count"}
-        return units.get(metric, "ms")
+        return "fraction" if metric in FRACTIONS else ("count" if metric in COUNTS else "ms")
 
     @property
     def effective_limit(self) -> float | None:
@@ -115,8 +117,8 @@ def _relative(
 
 def format_value(metric: str, value: float) -> str:
     """A metric's value as a person reads it: `412ms`, `12.3ms`, `1.50%`, `1000`."""
-    if metric in ("error_rate", "drop_rate"):
+    if metric in FRACTIONS:
         return f"{value * 100:.2f}%"
-    if metric in ("requests", "dropped"):
+    if metric in COUNTS:
         return str(int(value))
     return f"{value:.0f}ms" if value >= 100 else f"{value:.1f}ms"
