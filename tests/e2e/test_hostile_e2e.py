@@ -33,8 +33,9 @@ def test_default_guard_fails_a_run_whose_backend_fails(tmp_path: Path) -> None:
     assert result.returncode == 1, result.stderr[-3000:]
     summary = only_summary(tmp_path / "r")
     assert summary["verdict"] == "fail"
-    (guard,) = summary["thresholds"]
+    guard, correct = summary["thresholds"]
     assert (
         guard["threshold"] == "total.error_rate" and not guard["passed"] and "default guard" in guard["note"]
     )
+    assert correct["threshold"] == "total.correctness_failures" and correct["passed"]
     assert "(default guard)" in result.stdout and "verdict: FAIL" in result.stdout

@@ -172,7 +172,9 @@ class Scenario(_Strict):
     load: Load = Load()
     flows: dict[str, Flow] = Field(min_length=1)
     thresholds: dict[str, str | int | float] | None = Field(
-        None, description="absent: the default guard total.error_rate < 5%; {}: no rules"
+        None,
+        description="absent: the default guard total.error_rate < 5% and total.correctness_failures == 0; "
+        "{}: no rules",
     )
 
     @field_validator("name", "description")
@@ -225,7 +227,7 @@ class Scenario(_Strict):
         `thresholds` section, the default guard (an explicit `thresholds: {}` has no rules)."""
         targets = self.threshold_targets()
         if self.thresholds is None:
-            return [parse_threshold(*DEFAULT_GUARD, targets, note=DEFAULT_GUARD_NOTE)]
+            return [parse_threshold(*rule, targets, note=DEFAULT_GUARD_NOTE) for rule in DEFAULT_GUARD]
         return [parse_threshold(key, rule, targets) for key, rule in self.thresholds.items()]
 
     def threshold_targets(self) -> set[str]:

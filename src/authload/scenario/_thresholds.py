@@ -5,9 +5,10 @@ a comparison. Latency values carry a unit (ms or s) and are kept in
 milliseconds; error rates take a percent sign or a fraction (at most 100%);
 counts are plain.
 
-A scenario without a `thresholds` section still gets one rule, the default
-guard `total.error_rate < 5%`, so a run whose backend failed most requests
-cannot pass; `thresholds: {}` says "no rules" explicitly and turns it off.
+A scenario without a `thresholds` section still gets the default guard,
+`total.error_rate < 5%` and `total.correctness_failures == 0`, so a run whose
+backend failed most requests, or answered a step that expects a failure with
+a success, cannot pass; `thresholds: {}` says "no rules" explicitly and turns it off.
 
 A rule may be relative to a baseline run (`authload run --baseline DIR`):
 `"< +10% baseline"` (the baseline's value times 1.10; any metric) or
@@ -27,8 +28,11 @@ METRICS = (*LATENCY_METRICS, "error_rate", "requests", "correctness_failures", "
 TOTAL = "total"
 ARRIVALS = "arrivals"  # open model: `arrivals.dropped` (count), `arrivals.drop_rate` (of scheduled)
 ARRIVAL_METRICS = ("dropped", "drop_rate")
-DEFAULT_GUARD = ("total.error_rate", "< 5%")
-DEFAULT_GUARD_NOTE = "default guard: the scenario sets no thresholds (`thresholds: {}` turns it off)"
+DEFAULT_GUARD = (("total.error_rate", "< 5%"), ("total.correctness_failures", "== 0"))
+DEFAULT_GUARD_NOTE = (
+    "default guard (total.error_rate < 5%, total.correctness_failures == 0): "
+    "the scenario sets no thresholds (`thresholds: {}` turns it off)"
+)
 
 _OPERATORS: dict[str, Callable[[float, float], bool]] = {
     "<=": operator.le,
