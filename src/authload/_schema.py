@@ -16,10 +16,11 @@ from typing import Any
 
 from .scenario import METRICS, PAUSE, STEPS, Environment, Scenario
 from .scenario._thresholds import ARRIVAL_METRICS
+from .scenario._yaml import VARIABLE
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 _DURATION_TEXT = r"^\s*(\d+(\.\d+)?(ms|s|m|h)\s*)+$|^\s*\d+(\.\d+)?\s*$"
-_VARIABLE = {"type": "string", "pattern": r"\$\{[A-Za-z_][A-Za-z0-9_]*(:-[^}]*)?\}"}
+_VARIABLE = {"type": "string", "pattern": VARIABLE.pattern}  # the loader's own `${VAR}` pattern
 _DURATION = {"type": "string", "pattern": _DURATION_TEXT, "description": "e.g. 500ms, 30s, 2m, 1h30m"}
 _PAUSE_TEXT = r"^\s*\d+(\.\d+)?(ms|s|m|h)?\s*(-\s*\d+(\.\d+)?(ms|s|m|h)?\s*)?$"
 _STEP = {
