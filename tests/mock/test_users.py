@@ -97,7 +97,7 @@ async def test_unknown_role_and_known_role() -> None:
 
 @pytest.mark.parametrize("status", [400, 409])
 async def test_duplicate_uid_status_is_configurable(status: int) -> None:
-    config = MockConfig.model_validate({"statuses": {"err_uid_already_exists": status}})
+    config = MockConfig.model_validate({"statuses": {wire.ERR_UID_ALREADY_EXISTS: status}})
     async with client(create_mock_app(config)) as http:
         reply = await http.post(
             rest(wire.USERS), json={"uid": "COMETCHAT-UID-1", "name": "x"}, headers=key(config)

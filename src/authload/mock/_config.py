@@ -9,7 +9,7 @@ here, with the reference's preferred choice as the default.
 from __future__ import annotations
 
 import hashlib
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -48,31 +48,12 @@ DEFAULT_REST_API_KEY = hashlib.sha1(b"authload-mock:fullAccess").hexdigest()
 DEFAULT_AUTH_KEY = hashlib.sha1(b"authload-mock:authOnly").hexdigest()
 
 
-class ErrorStatuses(BaseModel):
-    """HTTP status per error code, where the reference is unsure (field name = code, lower-case)."""
-
-    model_config = _FROZEN
-
-    err_uid_already_exists: Literal[400, 409] = Field(default=400, description="Duplicate uid on create.")
-    auth_err_apikey_not_found: Literal[401, 404] = Field(default=401, description="Unknown API key.")
-    auth_err_empty_apikey: Literal[400, 401] = Field(default=401, description="No apiKey header.")
-    auth_err_invalid_appid: Literal[401, 404] = Field(default=401, description="Unknown app id or region.")
-    auth_err_empty_appid: Literal[400, 401] = Field(default=401, description="No app id (when required).")
-    auth_err_empty_auth_token: Literal[400, 401] = Field(default=401, description="No authToken header.")
-    auth_err_auth_token_not_found: Literal[401, 404] = Field(
-        default=401, description="Unknown or revoked token."
-    )
-    err_auth_token_not_found: Literal[400, 404] = Field(
-        default=404, description="REST: token does not exist."
-    )
-    err_authtoken_not_accessible: Literal[400, 403, 404] = Field(
-        default=403, description="REST: the token belongs to another uid."
-    )
-    err_role_not_found: Literal[400, 404] = Field(default=404, description="Create/update with unknown role.")
-
-    def by_code(self) -> dict[str, int]:
-        """`{"ERR_UID_ALREADY_EXISTS": 400, ...}`."""
-        return {name.upper(): int(value) for name, value in self.model_dump().items()}
+def _statuses_schema(schema: dict[str, Any]) -> None:
+    # Editors list the codes and the statuses each may take (protocol's table).
+    schema["propertyNames"] = {"enum": list(wire.UNSURE_STATUSES)}
+    schema["properties"] = {
+        code: {"enum": list(options), "default": options[0]} for code, options in wire.UNSURE_STATUSES.items()
+    }
 
 
 class RateLimits(BaseModel):
@@ -202,7 +183,12 @@ class MockConfig(BaseModel):
         default=("default",), description="Roles that exist; `default` is used if unset."
     )
     seed: int = Field(default=0, description="Seed of the fault RNG, so runs reproduce.")
-    statuses: ErrorStatuses = Field(default=ErrorStatuses(), description="Unsure HTTP statuses.")
+    statuses: dict[str, int] = Field(
+        default_factory=dict,
+        description="HTTP status per error code where the reference is unsure, e.g. "
+        "`ERR_UID_ALREADY_EXISTS: 409`; other codes answer protocol's default.",
+        json_schema_extra=_statuses_schema,
+    )
     revoke_token_on_logout: bool = Field(default=False, description="DELETE /me also invalidates the token.")
     keep_deleted_tokens_valid: bool = Field(
         default=False,
@@ -245,6 +231,24 @@ class MockConfig(BaseModel):
     )
     rate_limits: RateLimits = Field(default=RateLimits(), description="Per-minute tiers.")
     faults: tuple[FaultRule, ...] = Field(default=(), description="Per-route fault rules, applied in order.")
+
+    @field_validator("statuses")
+    @classmethod
+    def _unsure_codes(cls, statuses: dict[str, int]) -> dict[str, int]:
+        # Keyed by protocol's codes; older files spelt them in lower case (`err_uid_already_exists`).
+        chosen: dict[str, int] = {}
+        for key, status in statuses.items():
+            code = key.upper()
+            options = wire.UNSURE_STATUSES.get(code)
+            if options is None:
+                known = ", ".join(wire.UNSURE_STATUSES)
+                raise ValueError(f"{key!r} has a fixed status; codes whose status can be chosen: {known}")
+            if status not in options:
+                raise ValueError(f"{code}: {status} is not one of {', '.join(map(str, options))}")
+            if code in chosen:
+                raise ValueError(f"{code} is given twice")
+            chosen[code] = status
+        return chosen
 
     @field_validator("faults", mode="before")
     @classmethod

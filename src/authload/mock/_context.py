@@ -24,14 +24,6 @@ from ._store import Store, TokenRecord, UserRecord
 
 Scope = str  # wire.SCOPE_FULL_ACCESS or wire.SCOPE_AUTH_ONLY
 
-_FIXED_STATUSES = {
-    wire.ERR_BAD_REQUEST: 400,
-    wire.ERR_UID_NOT_FOUND: 404,
-    wire.AUTH_ERR_NO_ACCESS: 403,
-    wire.ERR_TOO_MANY_REQUESTS: 429,
-    wire.ERR_API_NOT_FOUND: 404,
-    wire.ERR_OPERATION_FAILED: 500,
-}
 _MESSAGES = {**wire.INFERRED_ERROR_MESSAGES, **wire.ERROR_MESSAGES}
 
 
@@ -57,7 +49,8 @@ class MockState:
     def build(cls, config: MockConfig, clock: Callable[[], float]) -> MockState:
         """Fresh state for `config`."""
         limiter = RateLimiter(config.rate_limits, clock) if config.rate_limits.enabled else None
-        statuses = {**_FIXED_STATUSES, **config.statuses.by_code()}
+        defaults = {code: options[0] for code, options in wire.ERROR_STATUSES.items()}
+        statuses = {**defaults, **config.statuses}
         faults = FaultInjector(config.faults, config.seed)
         return cls(config, clock, Store(config, clock), Counters(), limiter, faults, statuses)
 

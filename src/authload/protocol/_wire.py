@@ -89,6 +89,29 @@ AUTH_ERR_INVALID_APPID: Final = "AUTH_ERR_INVALID_APPID"
 AUTH_ERR_EMPTY_AUTH_TOKEN: Final = "AUTH_ERR_EMPTY_AUTH_TOKEN"
 AUTH_ERR_AUTH_TOKEN_NOT_FOUND: Final = "AUTH_ERR_AUTH_TOKEN_NOT_FOUND"
 
+# The HTTP status of each code: the one code -> status table. Where the reference is unsure
+# ([I], [I-low], conflict) it lists every status a backend may answer, the preferred one
+# first; that first one is the default, and the mock's `statuses` setting can pick another.
+ERROR_STATUSES: Final[dict[str, tuple[int, ...]]] = {
+    ERR_BAD_REQUEST: (400,),
+    ERR_UID_NOT_FOUND: (404,),
+    ERR_UID_ALREADY_EXISTS: (400, 409),
+    ERR_ROLE_NOT_FOUND: (404, 400),
+    ERR_AUTH_TOKEN_NOT_FOUND: (404, 400),
+    ERR_AUTHTOKEN_NOT_ACCESSIBLE: (403, 400, 404),
+    ERR_TOO_MANY_REQUESTS: (429,),
+    ERR_API_NOT_FOUND: (404,),
+    ERR_OPERATION_FAILED: (500,),
+    AUTH_ERR_EMPTY_APIKEY: (401, 400),
+    AUTH_ERR_APIKEY_NOT_FOUND: (401, 404),
+    AUTH_ERR_NO_ACCESS: (403,),
+    AUTH_ERR_EMPTY_APPID: (401, 400),
+    AUTH_ERR_INVALID_APPID: (401, 404),
+    AUTH_ERR_EMPTY_AUTH_TOKEN: (401, 400),
+    AUTH_ERR_AUTH_TOKEN_NOT_FOUND: (401, 404),
+}
+UNSURE_STATUSES: Final = {code: options for code, options in ERROR_STATUSES.items() if len(options) > 1}
+
 # Messages the reference marks as captured from the real service, used verbatim.
 ERROR_MESSAGES: Final = {
     ERR_BAD_REQUEST: "Failed to validate the data sent with the request.",
@@ -152,7 +175,6 @@ F_WITH_AUTH_TOKEN: Final = "withAuthToken"
 F_APP_ID: Final = "appId"  # in the WebSocket frames
 # `{appId}.api-{region}.cometchat.io` (REST) and `{appId}.apiclient-{region}...` (client).
 HOST_PATTERN: Final = re.compile(r"^(?P<app_id>[^.]+)\.(?P<kind>api|apiclient)-(?P<region>[a-z]+)\.")
-ERR_NO_AUTH: Final = "ERR_NO_AUTH"
 
 # Messages the reference gives no capture for: our wording, in the service's style.
 INFERRED_ERROR_MESSAGES: Final = {
