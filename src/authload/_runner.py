@@ -23,9 +23,10 @@ from typing import Any
 
 from ._config import Config
 from ._exceptions import EXIT_CONFIG_ERROR, EXIT_RUN_ERROR, ConfigError
+from ._ledger import cleanup_record
 from ._lifeline import PARENT_PID_VARIABLE
 from ._run_id import new_run_id
-from .report import baseline_figures
+from .report import SCHEMA_VERSION, baseline_figures
 from .scenario import Load, format_duration, load_run_files, parse_duration
 
 
@@ -129,6 +130,7 @@ def _write_fallback_summary(path: Path, run_id: str, config: Config, code: int) 
     """Locust ended without a summary (killed, crashed): say so in one, rather than in none."""
     how = "killed" if code < 0 else f"exited with {code}"
     summary: dict[str, Any] = {
+        "schema_version": SCHEMA_VERSION,
         "run_id": run_id,
         "scenario": {"file": config.scenario},
         "environment": {"name": config.env},
@@ -138,6 +140,7 @@ def _write_fallback_summary(path: Path, run_id: str, config: Config, code: int) 
         "verdict": "fail",
         "exit_code": EXIT_RUN_ERROR,
         "files": {"summary": "summary.json"},
+        "cleanup": cleanup_record(path.parent),  # from the ledgers: what may still be on the backend
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")

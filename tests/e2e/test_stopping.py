@@ -180,3 +180,28 @@ def _existing(mock: MockProcess, uids: list[str]) -> int:
             except ApiError:
                 pass
         return found
+
+
+def test_third_ctrl_c_kills_but_a_summary_is_still_written(tmp_path: Path, slow_mock: MockProcess) -> None:
+    child = _start(tmp_path, slow_mock, count=3000)
+    assert child.stderr is not None
+    stderr = _Lines(child.stderr)
+    _wait_for(lambda: _users_created(slow_mock) > 20, "provisioning is under way")
+    run_processes = descendants(child.pid)
+    # Signals sent at once would merge into one: each Ctrl-C waits until the last one is taken.
+    for taken in ("authload: stopping", "authload: not waiting any more", "authload: killed"):
+        child.send_signal(signal.SIGINT)
+        _wait_for(lambda taken=taken: stderr.saw(taken), f"{taken!r} is printed", 10)  # type: ignore[misc]
+    child.wait(timeout=60)
+    err = stderr.text()
+    child.stderr.close()
+    assert child.returncode == 3, err[-3000:]
+    summary = _summary(tmp_path)
+    assert summary["status"] == "interrupted" and summary["verdict"] == "fail", summary
+    # Mostly written by `authload run` itself ("Locust killed"); when the hurried Locust finished
+    # its own summary just before the kill, that one stands.
+    assert "Locust killed" in summary["error"] or "interrupted" in summary["error"], summary
+    _wait_for(lambda: not any(alive(pid) for pid in run_processes), "no process of the run is left", 15)
+    on_backend = _stats(slow_mock)["store"]["users"] - SAMPLE_USERS
+    recorded = [entry["uid"] for entry in summary["cleanup"]["left"]]
+    assert _existing(slow_mock, recorded) == on_backend, "the ledger knows what is left"
