@@ -27,13 +27,12 @@ def drive(flow: p.Exchange[Any], *responses: p.Response) -> tuple[list[p.Request
     """Run a flow against canned responses; return the requests it made and its result."""
     sent: list[p.Request] = []
     queue = list(responses)
-    try:
-        request = next(flow)
-        while True:
-            sent.append(request)
-            request = flow.send(queue.pop(0))
-    except StopIteration as stop:
-        return sent, stop.value
+
+    def send(request: p.Request) -> p.Response:
+        sent.append(request)
+        return queue.pop(0)
+
+    return sent, p.run_exchange(flow, send)
 
 
 def test_create_user_request_and_result() -> None:

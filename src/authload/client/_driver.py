@@ -8,19 +8,14 @@ from typing import TypeVar
 import httpx
 
 from .._exceptions import TransportError
-from ..protocol import Exchange, Host, Request, Response
+from ..protocol import Exchange, Host, Request, Response, run_exchange
 
 T = TypeVar("T")
 
 
 def run_flow(flow: Exchange[T], client: httpx.Client, base_urls: Mapping[Host, str]) -> T:
     """Send each request the flow yields, feed back each response, return its result."""
-    try:
-        request = next(flow)
-        while True:
-            request = flow.send(send(client, base_urls, request))
-    except StopIteration as stop:
-        return stop.value  # type: ignore[no-any-return]
+    return run_exchange(flow, lambda request: send(client, base_urls, request))
 
 
 def send(client: httpx.Client, base_urls: Mapping[Host, str], request: Request) -> Response:

@@ -23,7 +23,7 @@ from geventhttpclient.url import URL
 from locust.contrib.fasthttp import FastHttpSession, insecure_ssl_context_factory
 
 from .._exceptions import TransportError
-from ..protocol import Exchange, Host, Request, Response
+from ..protocol import Exchange, Host, Request, Response, run_exchange
 from ..scenario import Target
 from ._resolver import resolve_once
 
@@ -99,12 +99,7 @@ class FastDriver:
 
     def run(self, flow: Exchange[T]) -> T:
         """Send each request the flow yields, feed back each response, return its result."""
-        try:
-            request = next(flow)
-            while True:
-                request = flow.send(self._send(request))
-        except StopIteration as stop:
-            return stop.value  # type: ignore[no-any-return]
+        return run_exchange(flow, self._send)
 
     def _send(self, request: Request) -> Response:
         self._last.exception = None

@@ -12,7 +12,7 @@ Imports allowed in this package: the standard library's pure modules and
 """
 
 from . import _wire as wire
-from ._messages import App, AuthToken, Exchange, Host, Request, Response, Session, User
+from ._messages import App, AuthToken, Exchange, Host, Request, Response, Session, User, run_exchange
 from ._operations import (
     create_auth_token,
     create_user,
@@ -47,5 +47,6 @@ __all__ = [
     "login_auth_token",
     "logout",
     "read_data",
+    "run_exchange",
     "wire",
 ]

@@ -6,7 +6,7 @@ request, and a frozen dataclass costs about 1 µs more each to build.
 
 from __future__ import annotations
 
-from collections.abc import Generator, Mapping
+from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
@@ -39,6 +39,19 @@ class Response:
 
 # An auth operation: yields requests, receives responses, returns its result.
 Exchange = Generator[Request, Response, T]
+
+
+def run_exchange(exchange: Exchange[T], send: Callable[[Request], Response]) -> T:
+    """Drive an exchange: `send` each request it yields, feed back each response, return its result.
+
+    Every driver (httpx, geventhttpclient, canned replies in tests) is this loop plus its `send`.
+    """
+    try:
+        request = next(exchange)
+        while True:
+            request = exchange.send(send(request))
+    except StopIteration as stop:
+        return stop.value  # type: ignore[no-any-return]
 
 
 @dataclass(slots=True)
