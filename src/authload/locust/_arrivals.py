@@ -63,6 +63,9 @@ class _IntendedRecorder:
         if delay is not None and kind in INTENDED_KINDS:
             self._recorder.record(INTENDED_KINDS[kind], name, response_time + delay, error_code)
 
+    def connections(self, name: str, opened: int) -> None:
+        self._recorder.connections(name, opened)
+
     def on_request(
         self, request_type: str, name: str, response_time: float, exception: BaseException | None, **_: Any
     ) -> None:
