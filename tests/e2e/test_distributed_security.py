@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import queue
-import socket
 import subprocess
 import sys
 import threading
@@ -22,6 +21,7 @@ import httpx
 import pytest
 
 from authload import MockConfig, MockProcess
+from closed_port import port_for_a_server
 
 from .conftest import ROOT, only_summary
 
@@ -68,9 +68,7 @@ print("ROGUE DONE", flush=True)
 
 
 def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    return port_for_a_server()
 
 
 def _lines(stream: IO[str]) -> queue.Queue[str]:

@@ -4,7 +4,6 @@ and each start is a run of its own with its own summary."""
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
 import time
@@ -13,15 +12,15 @@ from pathlib import Path
 import httpx
 import pytest
 
+from closed_port import port_for_a_server
+
 from .conftest import QUICK, ROOT
 
 pytestmark = pytest.mark.e2e
 
 
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    return port_for_a_server()
 
 
 def wait_for(predicate: object, seconds: float) -> None:
