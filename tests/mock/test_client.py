@@ -133,6 +133,24 @@ async def test_analytics_ping() -> None:
         assert reply.status_code == 200 and reply.json() == {"data": {}}
 
 
+async def test_replies_assembled_from_bytes_are_the_protocols_envelope() -> None:
+    """`PUT /me`, `GET /me`, `GET /settings` and the ping are built from cached bytes: exactly
+    what `wire.data_body` would encode."""
+    config = MockConfig()
+    async with client(create_mock_app(config)) as http:
+        value = await mint(http, config)
+        ping = f"/{wire.ANALYTICS_VERSION}{wire.ANALYTICS_PING}"
+        replies = [
+            await http.put(me(), json=SDK_BODY, headers=token(config, value)),
+            await http.get(me(), headers=token(config, value)),
+            await http.get(wire.client_path(wire.SETTINGS), headers=token(config, value)),
+            await http.post(ping, json={}, headers={wire.H_APP_ID: config.app_id}),
+        ]
+        for reply in replies:
+            assert reply.status_code == 200
+            assert reply.content == wire.encode_json(wire.data_body(reply.json()["data"]))
+
+
 async def test_unknown_paths_and_methods_are_api_not_found() -> None:
     config = MockConfig()
     async with client(create_mock_app(config)) as http:

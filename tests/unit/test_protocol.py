@@ -159,3 +159,9 @@ class TestSdkSession:
         with pytest.raises(ApiError):
             drive(sdk.login_auth_token("t9"), dead)
         assert sdk.get_logged_in_user() is None
+
+
+@pytest.mark.parametrize("data", [{}, {"uid": "a"}, [1, "x"], None, "text"])
+def test_data_envelope_parts_wrap_encoded_data_as_data_body_does(data: Any) -> None:
+    head, tail = p.wire.data_envelope()
+    assert head + p.wire.encode_json(data) + tail == p.wire.encode_json(p.wire.data_body(data))

@@ -17,6 +17,8 @@ from ._context import Call, Route, ok
 from ._store import UserRecord
 
 _SETTINGS_CACHE_MAX = 256  # distinct Host headers remembered
+_DATA_HEAD, _DATA_TAIL = wire.data_envelope()  # `{"data":` and `}`, encoded once
+_EMPTY_DATA = wire.encode_json(wire.data_body({}))
 
 
 def settings(host: str, app_id: str, region: str, received_at: int) -> dict[str, Any]:
@@ -70,7 +72,7 @@ def _me(call: Call) -> bytes:
     assert user is not None and record is not None and token is not None
     return b"".join(
         (
-            b'{"data":',
+            _DATA_HEAD,
             _me_prefix(call, user),
             _AUTH_TOKEN_KEY,
             token.encode(),
@@ -78,7 +80,7 @@ def _me(call: Call) -> bytes:
             record.jwt.encode(),
             _SETTINGS_KEY,
             _settings_json(call),
-            b"}}",
+            _ME_END,
         )
     )
 
@@ -86,6 +88,7 @@ def _me(call: Call) -> bytes:
 _AUTH_TOKEN_KEY = f',"{wire.F_AUTH_TOKEN}":"'.encode()
 _JWT_KEY = f'","{wire.F_JWT}":"'.encode()
 _SETTINGS_KEY = f'","{wire.F_SETTINGS}":'.encode()
+_ME_END = b"}" + _DATA_TAIL  # the user object's brace, then the envelope's
 
 
 def login(call: Call) -> bytes:
@@ -109,7 +112,7 @@ def logout(call: Call) -> bytes:
 
 def get_settings(call: Call) -> bytes:
     """GET /settings: the same object `PUT /me` embeds."""
-    return b'{"data":' + _settings_json(call) + b"}"
+    return _DATA_HEAD + _settings_json(call) + _DATA_TAIL
 
 
 def user_sessions(call: Call) -> bytes:
@@ -122,7 +125,7 @@ def user_sessions(call: Call) -> bytes:
 
 def analytics_ping(call: Call) -> bytes:
     """POST /v1/ping (SDK analytics): `{"data": {}}`."""
-    return b'{"data":{}}'
+    return _EMPTY_DATA
 
 
 ROUTES: tuple[Route, ...] = (

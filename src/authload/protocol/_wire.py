@@ -159,6 +159,13 @@ def encode_json(value: Any) -> bytes:
     return json.dumps(value, separators=(",", ":")).encode()
 
 
+def data_envelope() -> tuple[bytes, bytes]:
+    """The success envelope's encoded bytes before and after its data, for replies assembled
+    from cached parts: `head + encode_json(data) + tail == encode_json(data_body(data))`."""
+    head, _, tail = encode_json(data_body(None)).partition(b"null")
+    return head, tail
+
+
 # --- added for the mock backend (constants only) ----------------------------------
 
 ANALYTICS_VERSION: Final = "v1"  # settings.ANALYTICS_VERSION; the ping is /{version}/ping
