@@ -9,6 +9,7 @@ here, with the reference's preferred choice as the default.
 from __future__ import annotations
 
 import hashlib
+import re
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -46,6 +47,9 @@ FAULT_KINDS: tuple[str, ...] = ("latency", "error", "reset", "non_json", "slow_b
 # Fixed, documented defaults so that a harness and a mock agree without configuration.
 DEFAULT_REST_API_KEY = hashlib.sha1(b"authload-mock:fullAccess").hexdigest()
 DEFAULT_AUTH_KEY = hashlib.sha1(b"authload-mock:authOnly").hexdigest()
+
+
+_HEADER_VALUE = re.compile(r"[!-~](?:[ -~]*[!-~])?")  # visible ASCII, inner spaces
 
 
 def _statuses_schema(schema: dict[str, Any]) -> None:
@@ -170,6 +174,7 @@ class MockConfig(BaseModel):
     region: str = Field(
         default="eu", pattern=r"^[a-z]+$", description="Region in `{appId}.api-{region}...` hosts."
     )
+    # Keys are header values: visible ASCII, inner spaces, no line break or control character.
     rest_api_key: str = Field(
         default=DEFAULT_REST_API_KEY, min_length=1, description="fullAccess key (40 hex)."
     )
@@ -231,6 +236,16 @@ class MockConfig(BaseModel):
     )
     rate_limits: RateLimits = Field(default=RateLimits(), description="Per-minute tiers.")
     faults: tuple[FaultRule, ...] = Field(default=(), description="Per-route fault rules, applied in order.")
+
+    @field_validator("rest_api_key", "auth_key")
+    @classmethod
+    def _header_value(cls, key: str) -> str:
+        if not _HEADER_VALUE.fullmatch(key):
+            raise ValueError(
+                "cannot be sent as an HTTP header: it holds a line break, a control or non-ASCII "
+                "character, or leading/trailing whitespace (value not shown)"
+            )
+        return key
 
     @field_validator("statuses")
     @classmethod
