@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 import statistics
 import subprocess
 import sys
@@ -42,35 +43,99 @@ def test_protocol_core_imports_no_io() -> None:
         assert not outside, f"{path.name} imports {outside}"
 
 
-# Header names, scopes, JSON fields and paths the wire contract (`protocol/_wire.py`) owns.
-WIRE_STRINGS = (
-    '"/v3/',
-    '"/v3.0/',
-    '"apiKey"',
-    '"authToken"',
-    '"appId"',
-    '"onBehalfOf"',
-    '"sdk"',
-    '"fullAccess"',
-    '"authOnly"',
-    '"withAuthToken"',
-    '"createdAt"',
-    '"jwt"',
-    '"settings"',
-    '"force"',
-    '"permanent"',
-    '"CHAT_HOST"',
-    '"CHAT_WSS_PORT"',
-)
+WIRE = SRC / "protocol" / "_wire.py"
+# Words the wire shares with authload's own formats (ledger lines, identities CSV, scenario and
+# report fields, web UI forms): there they name authload's data, not a CometChat field.
+OWN_FORMATS = {
+    "uid": {"_ledger.py", "scenario/_identities.py"},
+    "name": {
+        "_runner.py",
+        "report/_summary.py",
+        "scenario/_model.py",
+        "locust/_webui.py",
+        "locust/_cockpit.py",
+    },
+}
 
 
-def test_wire_strings_live_only_in_protocol() -> None:
+def _wire_constants() -> dict[str, str]:
+    """Every string `_wire.py` defines at module level (in tuples too), by value -> constant name.
+    Messages (dicts) and patterns (compiled) are left out: they are not spelt elsewhere by value."""
+    found: dict[str, str] = {}
+
+    def strings(node: ast.expr) -> list[str]:
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return [node.value]
+        if isinstance(node, ast.Tuple):
+            return [text for item in node.elts for text in strings(item)]
+        return []
+
+    for node in ast.parse(WIRE.read_text()).body:
+        if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
+            target = node.targets[0] if isinstance(node, ast.Assign) else node.target
+            if isinstance(target, ast.Name):
+                for text in strings(node.value):
+                    found.setdefault(text, target.id)
+    return found
+
+
+def _literals(path: Path) -> list[tuple[int, str]]:
+    """String and bytes literals (f-string parts included), bytes as latin-1 text."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str | bytes):
+            value = node.value.decode("latin-1") if isinstance(node.value, bytes) else node.value
+            found.append((node.lineno, value))
+    return found
+
+
+def test_wire_constants_are_spelt_only_in_protocol() -> None:
+    """Every header name, path, version, scope, error code, JSON field and settings key `_wire.py`
+    defines appears nowhere else under src/authload as a literal: the others import it."""
+    constants = _wire_constants()
+    assert {"apiKey", "ERR_UID_NOT_FOUND", "/me", "v3.0", "createdAt", "fullAccess"} <= set(constants)
+    headers = {value.lower() for value, name in constants.items() if name.startswith(("H_", "RATE_LIMIT"))}
+    prefixes = tuple(f"/{version}/" for version in ("v3", "v3.0"))
+    paths = tuple(value + "/" for value in constants if value.startswith("/"))
+    problems = []
     for path in SRC.rglob("*.py"):
-        if "protocol" in path.parts:
+        where = path.relative_to(SRC).as_posix()
+        if where.startswith("protocol/"):
             continue
-        text = path.read_text()
-        for needle in WIRE_STRINGS:
-            assert needle not in text, f"{path.relative_to(SRC)} spells {needle}"
+        for line, text in _literals(path):
+            if text in constants and where not in OWN_FORMATS.get(text, ()):
+                problems.append(f"{where}:{line} spells {text!r} ({constants[text]})")
+            elif text.lower() in headers:
+                problems.append(f"{where}:{line} spells the header {text!r}")
+            elif " " not in text and (any(prefix in text for prefix in prefixes) or text.startswith(paths)):
+                problems.append(f"{where}:{line} spells a wire path in {text!r}")
+    assert not problems, "\n".join(problems)
+
+
+def test_every_wire_constant_is_used_outside_it() -> None:
+    """A constant nobody imports is dead contract: drop it (or use it)."""
+    names = [
+        target.id
+        for node in ast.parse(WIRE.read_text()).body
+        if isinstance(node, ast.Assign | ast.AnnAssign | ast.FunctionDef)
+        for target in (
+            [ast.Name(node.name)]
+            if isinstance(node, ast.FunctionDef)
+            else node.targets
+            if isinstance(node, ast.Assign)
+            else [node.target]
+        )
+        if isinstance(target, ast.Name) and not target.id.startswith("_")
+    ]
+    tree = ast.parse(WIRE.read_text())  # a use inside it counts too (`rest_path`'s default version)
+    used_inside = {
+        node.id for node in ast.walk(tree) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)
+    }
+    others = "\n".join(
+        path.read_text() for path in SRC.rglob("*.py") if path != WIRE and path.name != "__init__.py"
+    )
+    dead = [name for name in names if name not in used_inside and not re.search(rf"\b{name}\b", others)]
+    assert not dead, f"unused in src/authload: {dead}"
 
 
 def test_locust_and_gevent_stay_behind_one_door() -> None:

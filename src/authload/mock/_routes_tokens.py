@@ -25,7 +25,7 @@ def _device(body: dict[str, Any]) -> dict[str, Any]:
 
 def create_token(call: Call) -> bytes:
     """POST /users/{uid}/auth_tokens -> `{uid, authToken, createdAt}`."""
-    user = active_user(call, call.params["uid"])
+    user = active_user(call, call.params[wire.F_UID])
     body = call.json()
     reuse = call.state.config.reuse_token_without_force and not boolean(body.get(wire.F_FORCE, False))
     store = call.state.store
@@ -35,7 +35,7 @@ def create_token(call: Call) -> bytes:
 
 def list_tokens(call: Call) -> bytes:
     """GET /users/{uid}/auth_tokens: the kept tokens, oldest first, with `meta.pagination`."""
-    user = active_user(call, call.params["uid"])
+    user = active_user(call, call.params[wire.F_UID])
     per_page, page = page_args(call, call.query())
     tokens = call.state.store.tokens
     records = [tokens[token].public(token) for token in user.tokens]
@@ -44,7 +44,7 @@ def list_tokens(call: Call) -> bytes:
 
 
 def _owned(call: Call) -> tuple[str, TokenRecord]:
-    user = active_user(call, call.params["uid"])
+    user = active_user(call, call.params[wire.F_UID])
     token = call.params["auth_token"]
     record = call.state.store.tokens.get(token)
     if record is None:
@@ -77,7 +77,7 @@ def delete_token(call: Call) -> bytes:
 
 def flush_tokens(call: Call) -> bytes:
     """DELETE /users/{uid}/auth_tokens: every token of the user, invalid at once."""
-    user = active_user(call, call.params["uid"])
+    user = active_user(call, call.params[wire.F_UID])
     call.state.store.flush_tokens(user)
     return ok({"success": True, "message": f"Cleared Auth Tokens successfully for uid {user.uid}."})
 

@@ -60,12 +60,12 @@ def list_users(call: Call) -> bytes:
 
 def get_user(call: Call) -> bytes:
     """GET /users/{uid}."""
-    return ok(active_user(call, call.params["uid"]).fields)
+    return ok(active_user(call, call.params[wire.F_UID]).fields)
 
 
 def update_user(call: Call) -> bytes:
     """PUT /users/{uid}; `unset` removes avatar, link or metadata."""
-    user = active_user(call, call.params["uid"])
+    user = active_user(call, call.params[wire.F_UID])
     body = call.json()
     _, changes = user_fields(call, body, creating=False)
     unset = body.get("unset") or []
@@ -77,7 +77,7 @@ def update_user(call: Call) -> bytes:
 
 def delete_user(call: Call) -> bytes:
     """DELETE /users/{uid}; body `permanent` (bool or "true"/"false")."""
-    uid = call.params["uid"].lower()
+    uid = call.params[wire.F_UID].lower()
     permanent = boolean(call.json().get(wire.F_PERMANENT, False))
     store = call.state.store
     user = store.users.get(uid) if permanent else store.active_user(uid)

@@ -82,7 +82,7 @@ class Store:
         self.sessions.clear()
         if self._config.seed_sample_users:
             for uid, name in wire.SAMPLE_USERS:
-                fields: dict[str, Any] = {"uid": uid, "name": name, "status": "offline"}
+                fields: dict[str, Any] = {wire.F_UID: uid, wire.F_NAME: name, "status": "offline"}
                 fields |= {"avatar": wire.SAMPLE_AVATAR.format(uid=uid), "role": "default"}
                 fields[wire.F_CREATED_AT] = SAMPLE_CREATED_AT
                 self.users[uid] = UserRecord(uid, fields)
@@ -96,7 +96,7 @@ class Store:
 
     def create_user(self, uid: str, fields: dict[str, Any]) -> UserRecord:
         """Add a user; the caller checked that `uid` is free and `fields` are valid."""
-        record = {"uid": uid, **fields, "status": "offline", "role": fields.get("role") or "default"}
+        record = {wire.F_UID: uid, **fields, "status": "offline", "role": fields.get("role") or "default"}
         record[wire.F_CREATED_AT] = self.now()
         user = UserRecord(uid, record)
         self.users[uid] = user

@@ -39,18 +39,18 @@ def _string(errors: Errors, body: dict[str, Any], field: str, limit: int) -> str
 
 
 def _uid(errors: Errors, body: dict[str, Any]) -> str:
-    raw = body.get("uid")
+    raw = body.get(wire.F_UID)
     if raw in (None, ""):
-        _add(errors, "uid", "The uid field is required.")
+        _add(errors, wire.F_UID, "The uid field is required.")
         return ""
     if not isinstance(raw, str):
-        _add(errors, "uid", "The uid must be a string.")
+        _add(errors, wire.F_UID, "The uid must be a string.")
         return ""
     uid = raw.lower()  # CometChat lowercases uids on create
     if len(uid) > wire.UID_MAX_LENGTH:
-        _add(errors, "uid", f"The uid may not be greater than {wire.UID_MAX_LENGTH} characters.")
+        _add(errors, wire.F_UID, f"The uid may not be greater than {wire.UID_MAX_LENGTH} characters.")
     elif not wire.UID_PATTERN.fullmatch(uid):  # the pattern's `$` would accept a final newline
-        _add(errors, "uid", "The uid may only contain letters, numbers, dashes and underscores.")
+        _add(errors, wire.F_UID, "The uid may only contain letters, numbers, dashes and underscores.")
     return uid
 
 
@@ -78,9 +78,9 @@ def user_fields(call: Call, body: dict[str, Any], *, creating: bool) -> tuple[st
     errors: Errors = {}
     uid = _uid(errors, body) if creating else ""
     fields: dict[str, Any] = {}
-    if creating and body.get("name") in (None, ""):
-        _add(errors, "name", "The name field is required.")
-    for name, limit in (("name", _TEXT_MAX), ("avatar", _URL_MAX), ("link", _URL_MAX)):
+    if creating and body.get(wire.F_NAME) in (None, ""):
+        _add(errors, wire.F_NAME, "The name field is required.")
+    for name, limit in ((wire.F_NAME, _TEXT_MAX), ("avatar", _URL_MAX), ("link", _URL_MAX)):
         value = _string(errors, body, name, limit)
         if value is not None:
             fields[name] = value

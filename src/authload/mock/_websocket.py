@@ -60,7 +60,7 @@ def _count(counters: RouteCounters, status: int, code: str | None) -> None:
 
 def _auth_reply(state: MockState, frame: dict[str, Any], counters: RouteCounters) -> str:
     body = frame.get("body")
-    jwt = body.get("auth") if isinstance(body, dict) else None
+    jwt = body.get(wire.F_WS_AUTH) if isinstance(body, dict) else None
     found = state.store.jwt_user(jwt) if isinstance(jwt, str) else None
     if found is not None:
         state.counters.websocket.auth_ok += 1

@@ -71,7 +71,7 @@ def auth_frame(app: App, session: Session, device_id: str) -> str:
     """The SDK's first frame. Without a JWT the `auth` key is left out, as the SDK does."""
     body: dict[str, Any] = {"deviceId": device_id}
     if session.jwt:
-        body["auth"] = session.jwt
+        body[w.F_WS_AUTH] = session.jwt
     frame = {
         w.F_APP_ID: app.app_id,
         "deviceId": device_id,

@@ -198,6 +198,7 @@ INFERRED_ERROR_MESSAGES: Final = {
 
 # Real-time (WebSocket) frames, as the JS SDK sends and expects them.
 WS_TYPE_AUTH: Final = "auth"
+F_WS_AUTH: Final = "auth"  # the JWT's key in the auth frame's body
 WS_ACTION_PING: Final = "ping"
 WS_ACTION_PONG: Final = "pong"
 WS_AUTH_OK: Final = {"code": "200", "status": "OK"}
