@@ -119,7 +119,7 @@ class Arrivals:
     def run(self) -> None:
         """Start each arrival at its time until the schedule ends or the run stops; then let
         in-flight cycles finish (bounded by the stop timeout)."""
-        origin = time.monotonic()
+        origin = self.state.origin or time.monotonic()  # a worker: the run's clock (see `_distributed`)
         for offset, stage in self.offsets:
             intended = origin + offset
             ahead = intended - time.monotonic()

@@ -86,6 +86,9 @@ def receive_plan(environment: Any, sealed: Any) -> None:
     redact_logs(state.plan.target.secrets())
     state.worker_index = int(data["worker_index"])
     state.worker_count = int(data.get("worker_count", 1))
+    # The run's clock, not this worker's start: arrivals keep their times however late Locust
+    # spawns the scheduler here (durations only, so host clocks need not agree).
+    state.origin = time.monotonic() - float(data.get("elapsed", 0.0))
     state.set_identities([Identity(uid, token) for uid, token in data["identities"]])
 
 
@@ -98,6 +101,7 @@ def send_plans(runner: MasterRunner, plan: Plan, identities: list[Identity]) -> 
     state.lost_workers.clear()
     active = runner.clients.ready + runner.clients.running + runner.clients.spawning
     workers = membership.settle(runner, state.book, sorted(w.id for w in active))
+    shape = runner.environment.shape_class
     for index, worker_id in enumerate(workers):
         share = identities[index :: len(workers)] or identities  # fewer identities than workers: share
         state.expected_workers.add(worker_id)
@@ -105,6 +109,7 @@ def send_plans(runner: MasterRunner, plan: Plan, identities: list[Identity]) -> 
             "plan": plan.to_message(),
             "worker_index": index,
             "worker_count": len(workers),
+            "elapsed": shape.get_run_time() if shape is not None else 0.0,  # the run's clock now
             "identities": [[i.uid, i.token] for i in share],
         }
         runner.send_message(PLAN_MESSAGE, state.run_key.seal(message, worker_id), client_id=worker_id)

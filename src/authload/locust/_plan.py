@@ -85,6 +85,7 @@ class RunState:
     ledger: LedgerWriter | None = None
     worker_index: int = 0
     worker_count: int = 1  # processes sharing the load (an open model's rate is split among them)
+    origin: float | None = None  # worker: this process's monotonic time of the run's second 0
     expected_workers: set[str] = field(default_factory=set)  # master: workers given a plan
     finished_workers: set[str] = field(default_factory=set)  # master: workers that sent final figures
     lost_workers: dict[str, float] = field(default_factory=dict)  # master: worker id -> when it was lost

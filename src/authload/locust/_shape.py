@@ -55,7 +55,8 @@ class ScenarioShape(LoadTestShape):
             if elapsed >= end + END_SLACK:
                 return None
             processes = max(1, self.runner.worker_count) if isinstance(self.runner, MasterRunner) else 1
-            return processes, float(processes), [ArrivalUser]
+            # All schedulers at once (at a spawn rate of `processes`, worker i's would start i/n s late).
+            return processes, float(processes) * 100, [ArrivalUser]
         if load.stages:
             now = users_at(load.stages, elapsed, load.spawn_rate) if elapsed < end else None
             return None if now is None else (now[0], now[1], [AuthFlowUser])
