@@ -14,6 +14,9 @@ from html import escape
 from typing import Any
 
 from ._charts import bar_chart, line_chart
+from ._correctness import HEAD as CORRECTNESS_HEAD
+from ._correctness import NONE as NO_CORRECTNESS_ROWS
+from ._correctness import correctness_rows
 from ._render import headline, limit_text, measured_text, verdict_word
 from ._summary import RunSummary
 from ._timeseries import Point, Timeline, distribution
@@ -44,7 +47,8 @@ def html_report(summary: RunSummary, meta: Mapping[str, Any], series: SeriesMap,
     ]
     if summary.error:
         body.append(f"<p><b>run error:</b> {escape(summary.error)}</p>")
-    body += _thresholds(summary), _meta(summary, meta), _errors(summary), _figures_table(summary)
+    body += _thresholds(summary), _meta(summary, meta), _errors(summary), _correctness(summary)
+    body.append(_figures_table(summary))
     body.append("<h2>Steps</h2>")
     body += [_entry("step", name, series, started_at, summary.duration_s) for name in summary.steps]
     body.append("<h2>Flows (whole cycles)</h2>")
@@ -107,6 +111,12 @@ def _errors(summary: RunSummary) -> str:
     return "<h2>Errors by step and code</h2>" + (
         _table(["step", "code", "count"], rows) if rows else "<p>no errors</p>"
     )
+
+
+def _correctness(summary: RunSummary) -> str:
+    rows = [[escape(cell) for cell in row] for row in correctness_rows(summary)]
+    title = "<h2>Skipped steps and correctness</h2>"
+    return title + (_table(CORRECTNESS_HEAD, rows) if rows else f"<p>{NO_CORRECTNESS_ROWS}</p>")
 
 
 def _figures_table(summary: RunSummary) -> str:

@@ -6,6 +6,9 @@ import re
 from collections import Counter
 from xml.etree import ElementTree as ET
 
+from ._correctness import HEAD as CORRECTNESS_HEAD
+from ._correctness import NONE as NO_CORRECTNESS_ROWS
+from ._correctness import correctness_rows
 from ._figures import Figures
 from ._summary import RunSummary
 from ._verdict import Verdict, format_value
@@ -145,6 +148,10 @@ def markdown(summary: RunSummary) -> str:
         for code, count in sorted(figures.errors_by_code.items())
     ]
     lines += ["| step | code | count |", "|---|---|---|", *errors] if errors else ["No errors."]
+    lines += ["", "### Skipped steps and correctness", ""]
+    counted = [" | ".join(row) for row in correctness_rows(summary)]
+    table = ["| " + " | ".join(CORRECTNESS_HEAD) + " |", "|---|---|---|---|"]
+    lines += [*table, *(f"| {row} |" for row in counted)] if counted else [NO_CORRECTNESS_ROWS]
     if summary.error:
         lines += ["", f"Run error: {summary.error}"]
     return "\n".join(lines) + "\n"
