@@ -1,135 +1,208 @@
-"""Is authload's flow machinery cheap next to a bare FastHttpUser? (issue: goal ratio >= 0.9)
+"""Generator efficiency, like for like: authload's AuthFlowUser vs a bare FastHttpUser (issue 8).
 
-One invocation, one mock on loopback, same users and duration for both:
-  1. a bare FastHttpUser loop: PUT /v3.0/me + DELETE /v3.0/me with pre-minted tokens;
-  2. authload's locustfile on a `login_auth_token` + `logout` scenario (same requests).
-Each is run ROUNDS times, alternating, to spread the machine's noise over both.
-Locust and the mock are pinned to different cores when `taskset` exists.
-Prints HTTP requests/s of each and their ratio, and the Locust process's CPU
-seconds per 1000 requests (the harness cost, whichever side is the bottleneck).
+Both sides run the same 12-request sign-up flow against one mock on loopback:
+`create_user, create_auth_token, 5 x (login_auth_token, logout)`, with the same
+headers (appId, sdk, Accept, Content-Type, apiKey / authToken) and bodies; both
+decode every JSON reply and fire one Locust `request` event (one stats entry per
+step name) per request. authload also records each step and cycle in its HDR
+recorder and writes each new uid to its ledger: that is its cost, counted.
 
-    python3 bench/bench_flow_overhead.py [--users 20] [--seconds 8] [--rounds 2]
+Both are paced the same (a `{pause: PAUSE}` step ends authload's cycle, the bare
+user sleeps as long), so they ask the mock for about the same rate: CPU per request
+depends on how busy the Locust process is (fewer requests per event-loop wake-up
+when idle), and unpaced, each side's rate would follow the mock's (noisy) speed.
+`--pause-ms 0` runs them flat out instead.
+
+Locust runs on core 0 and the mock on core 1 (os.sched_setaffinity). Runs go in
+ABBA order (bare, authload, authload, bare, ...), ROUNDS of each, the mock reset
+between runs. Each run is measured over a steady window only: from WARMUP s after
+the mock saw the first request to WARMUP + WINDOW s, reading the Locust process's
+utime + stime (/proc/<pid>/stat) and the mock's request count at both instants.
+Printed: requests per CPU-second of the Locust process (the efficiency goal:
+authload >= 0.95 x bare), requests/s and the Locust core's load, mean and spread.
+
+    python3 bench/bench_flow_overhead.py [--users 24] [--pause-ms 200] [--window 10] [--rounds 6]
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
+import http.client
 import json
 import os
-import resource
-import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
-from authload import AdminClient, MockConfig, MockProcess
+from authload import MockConfig, MockProcess
 
 ROOT = Path(__file__).resolve().parents[1]
+STEPS = ["create_user", "create_auth_token"] + ["login_auth_token", "logout"] * 5
 SCENARIO = """\
-name: bench-login-logout
-identities: {count: %(users)d, uid_prefix: bench-, tokens: pre_minted, cleanup: keep}
+name: bench-flow-overhead
+identities: {count: 0, uid_prefix: bench-, tokens: in_flow, cleanup: keep}
 load: {users: %(users)d, spawn_rate: 1000, run_time: %(seconds)ds}
+thresholds: {}
 flows:
-  login_logout:
-    steps: [login_auth_token, logout]
+  signup:
+    steps: [%(steps)s%(pause)s]
 """
+TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def pinned(command: list[str], core: int) -> list[str]:
-    return ["taskset", "-c", str(core), *command] if shutil.which("taskset") and os.cpu_count() else command
+def cpu_seconds(pid: int) -> float:
+    """utime + stime of a whole process (every thread), from /proc/<pid>/stat."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS
 
 
-def http_figures(csv_path: Path, names: tuple[str, ...]) -> tuple[int, float]:
-    """Request count and requests/s (over Locust's own measuring window) of the named entries."""
-    with csv_path.open() as handle:
-        rows = [row for row in csv.DictReader(handle) if row["Name"] in names]
-    return sum(int(row["Request Count"]) for row in rows), sum(float(row["Requests/s"]) for row in rows)
+class MockStats:
+    """The mock's count of requests served (its admin routes are not counted)."""
+
+    def __init__(self, base_url: str) -> None:
+        parts = urlsplit(base_url)
+        self.host, self.port = parts.hostname or "127.0.0.1", parts.port or 80
+
+    def _call(self, method: str, path: str) -> dict[str, Any]:
+        connection = http.client.HTTPConnection(self.host, self.port, timeout=10)
+        try:
+            connection.request(method, path, body=b"{}" if method == "POST" else None)
+            return json.loads(connection.getresponse().read())  # type: ignore[no-any-return]
+        finally:
+            connection.close()
+
+    def requests(self) -> int:
+        return int(self._call("GET", "/_mock/stats")["totals"]["requests"])
+
+    def reset(self) -> None:
+        self._call("POST", "/_mock/reset")
 
 
-def run_locust(
-    args: list[str], env: dict[str, str], seconds: int, workdir: Path, tag: str
-) -> tuple[float, float]:
-    """Requests/s and CPU seconds per 1000 requests of one headless Locust run."""
-    prefix = workdir / tag
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    command = pinned(
-        [
-            sys.executable,
-            "-m",
-            "locust",
-            *args,
-            "--headless",
-            "--only-summary",
-            "--csv",
-            str(prefix),
-            "--loglevel",
-            "WARNING",
-        ],
-        core=0,
-    )
-    subprocess.run(
-        command, cwd=ROOT, env={**os.environ, **env}, check=False, capture_output=True, timeout=seconds + 120
-    )
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    count, rate = http_figures(Path(f"{prefix}_stats.csv"), ("login_auth_token", "logout"))
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return rate, cpu / max(count, 1) * 1000
+def run_once(
+    args: list[str], env: dict[str, str], stats: MockStats, options: argparse.Namespace, log: Path
+) -> dict[str, float]:
+    """One headless Locust run on core 0, measured over its steady window."""
+    stats.reset()
+    command = [sys.executable, "-m", "locust", *args, "--headless", "--only-summary", "--loglevel", "WARNING"]
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env={**os.environ, **env},
+            stdout=out,
+            stderr=out,
+            preexec_fn=lambda: os.sched_setaffinity(0, {0}),
+        )
+        try:
+            deadline = time.monotonic() + 120
+            while stats.requests() == 0:  # the first request: Locust is up, users are spawning
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"locust exited or never sent a request; see {log}")
+                time.sleep(0.05)
+            time.sleep(options.warmup)
+            cpu0, count0, t0 = cpu_seconds(process.pid), stats.requests(), time.monotonic()
+            time.sleep(options.window)
+            cpu1, count1, t1 = cpu_seconds(process.pid), stats.requests(), time.monotonic()
+            if process.poll() is not None:
+                raise RuntimeError(f"locust ended inside the window; see {log}")
+        finally:
+            process.wait(timeout=options.warmup + options.window + 120)
+    requests, cpu, wall = count1 - count0, cpu1 - cpu0, t1 - t0
+    return {"per_cpu_s": requests / cpu, "rps": requests / wall, "load": cpu / wall}
+
+
+def spread(values: list[float]) -> str:
+    mean = statistics.fmean(values)
+    sd = statistics.stdev(values) if len(values) > 1 else 0.0
+    return f"{mean:8.0f} ±{sd:6.0f} ({min(values):.0f}-{max(values):.0f})"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--users", type=int, default=20)
-    parser.add_argument("--seconds", type=int, default=15)
-    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--users", type=int, default=24)
+    parser.add_argument("--pause-ms", type=int, default=200, help="pause at the end of each cycle")
+    parser.add_argument("--warmup", type=float, default=4.0, help="seconds after the first request")
+    parser.add_argument("--window", type=float, default=10.0, help="seconds measured")
+    parser.add_argument("--rounds", type=int, default=6, help="runs of each side (ABBA order)")
     options = parser.parse_args()
+    seconds = int(options.warmup + options.window + 6)
     config = MockConfig()
     with tempfile.TemporaryDirectory() as tmp, MockProcess(config) as mock:
-        if shutil.which("taskset") and mock.pid:
-            subprocess.run(["taskset", "-p", "-c", "1", str(mock.pid)], check=False, capture_output=True)
+        assert mock.pid is not None
+        os.sched_setaffinity(mock.pid, {1})
+        os.sched_setaffinity(0, {1})  # this script's polling stays off Locust's core
+        stats = MockStats(mock.base_url)
         workdir = Path(tmp)
-        with AdminClient(mock.base_url, app_id=config.app_id, api_key=config.rest_api_key) as admin:
-            tokens = []
-            for index in range(options.users):
-                admin.create_user(f"bench-{index}", f"Bench {index}")
-                tokens.append(admin.create_auth_token(f"bench-{index}").token)
         scenario = workdir / "bench.yaml"
-        scenario.write_text(SCENARIO % {"users": options.users, "seconds": options.seconds})
+        steps = ", ".join(STEPS)
+        pause = f", {{pause: {options.pause_ms}ms}}" if options.pause_ms else ""
+        scenario.write_text(
+            SCENARIO % {"users": options.users, "seconds": seconds, "steps": steps, "pause": pause}
+        )
         (workdir / "cfg").mkdir()
         (workdir / "cfg" / "bench.yaml").write_text(
             f"name: bench\nbackend: mock\nrest_base_url: {mock.base_url}\n"
         )
-        common = ["-u", str(options.users), "-r", "1000", "-t", f"{options.seconds}s"]
-        bare_args = ["-f", "bench/bare_fasthttp_locustfile.py", "--host", mock.base_url, *common]
-        flow_args = [
-            "-f",
-            "locustfiles/auth_flow.py",
-            "--scenario",
-            str(scenario),
-            "--env",
-            "bench",
-            "--config-dir",
-            str(workdir / "cfg"),
-            "--report-dir",
-            str(workdir / "reports"),
-            *common,
-        ]
-        env = {"BENCH_TOKENS": json.dumps(tokens), "BENCH_APP_ID": config.app_id}
-        results: dict[str, list[tuple[float, float]]] = {"bare": [], "authload": []}
+        common = ["-u", str(options.users), "-r", "1000", "-t", f"{seconds}s"]
+        sides = {
+            "bare": ["-f", "bench/bare_fasthttp_locustfile.py", "--host", mock.base_url, *common],
+            "authload": [
+                "-f",
+                "locustfiles/auth_flow.py",
+                "--scenario",
+                str(scenario),
+                "--env",
+                "bench",
+                "--config-dir",
+                str(workdir / "cfg"),
+                "--report-dir",
+                str(workdir / "reports"),
+                *common,
+            ],
+        }
+        env = {
+            "BENCH_APP_ID": config.app_id,
+            "BENCH_API_KEY": config.rest_api_key,
+            "BENCH_PAUSE_S": str(options.pause_ms / 1000),
+        }
+        results: dict[str, list[dict[str, float]]] = {"bare": [], "authload": []}
+        order = [("bare", "authload"), ("authload", "bare")]
         for round_ in range(options.rounds):
-            results["bare"].append(run_locust(bare_args, env, options.seconds, workdir, f"bare{round_}"))
-            results["authload"].append(run_locust(flow_args, env, options.seconds, workdir, f"flow{round_}"))
-    summary = {
-        name: (sum(r for r, _ in runs) / len(runs), sum(c for _, c in runs) / len(runs))
-        for name, runs in results.items()
-    }
-    for name, (rps, cpu) in summary.items():
-        print(f"{name:9s} {rps:8.0f} HTTP req/s   {cpu:6.3f} CPU s per 1000 requests (start-up included)")
-    ratio = summary["authload"][0] / summary["bare"][0]
-    cost = summary["bare"][1] / summary["authload"][1]
-    print(f"throughput ratio authload/bare: {ratio:.2f} (goal >= 0.90)")
-    print(f"CPU efficiency ratio bare/authload: {cost:.2f} (1.00 = no overhead)")
+            for side in order[round_ % 2]:
+                log = workdir / f"{side}{round_}.log"
+                figures = run_once(sides[side], {**env, "BENCH_RUN": f"r{round_}"}, stats, options, log)
+                results[side].append(figures)
+                print(
+                    f"round {round_} {side:8s} {figures['per_cpu_s']:7.0f} req/CPU-s "
+                    f"{figures['rps']:7.0f} req/s  Locust core {figures['load']:.0%}  "
+                    f"(load avg {os.getloadavg()[0]:.2f})",
+                    flush=True,
+                )
+    print(
+        f"\n{options.rounds} runs each, ABBA, {options.users} users, pause {options.pause_ms} ms, "
+        f"{options.window:.0f} s windows:"
+    )
+    for side, runs in results.items():
+        print(
+            f"{side:9s} req/CPU-s {spread([r['per_cpu_s'] for r in runs])}   "
+            f"req/s {spread([r['rps'] for r in runs])}"
+        )
+    ratios = [
+        a["per_cpu_s"] / b["per_cpu_s"] for a, b in zip(results["authload"], results["bare"], strict=True)
+    ]
+    sd = statistics.stdev(ratios) if len(ratios) > 1 else 0.0
+    mean_ratio = statistics.fmean(r["per_cpu_s"] for r in results["authload"]) / statistics.fmean(
+        r["per_cpu_s"] for r in results["bare"]
+    )
+    print(
+        f"efficiency authload/bare (req per CPU-s): {mean_ratio:.3f} "
+        f"(per round {min(ratios):.2f}-{max(ratios):.2f}, sd {sd:.3f}; goal >= 0.95)"
+    )
 
 
 if __name__ == "__main__":

@@ -22,4 +22,6 @@ def test_one_lookup_per_process_and_every_connection_counted(mock_url: str) -> N
     assert result["refused"] == 414
     assert result["again"] == 200
     assert result["after_close"] == 2  # the reconnect after the server closed is counted
-    assert result["cookiejar"] is True
+    assert result["cookie_statuses"] == [200, 200]
+    assert result["cookie_sent"] is False  # a cookie was set; no jar sends it back
+    assert result["accept_encoding"] is True  # the header FastHttpSession sends, kept on the wire

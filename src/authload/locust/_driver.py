@@ -1,43 +1,49 @@
-"""Runs any protocol flow over Locust's FastHttpSession. Knows no CometChat path or header.
+"""Runs any protocol flow over geventhttpclient, Locust's HTTP stack. Knows no CometChat path or header.
 
-The session is built with its own request hook, so single HTTP requests do
-not reach Locust's statistics: authload reports whole steps and cycles instead.
+Requests go straight to geventhttpclient's `HTTPClient` (what Locust's
+FastHttpSession ends in), skipping the layers authload does not use: Locust's
+per-request event and response object, and the UserAgent's request object,
+cookie jar and redirect loop. That cut a request's client CPU by about a quarter
+(bench/bench_flow_overhead.py). Single HTTP requests never reach Locust's
+statistics: authload reports whole steps instead. The wire is unchanged: the
+same headers (with FastHttpSession's `Accept-Encoding`, bodies decoded as it
+does); a redirect is not followed (CometChat's API sends none; it shows as
+`PROTOCOL_HTTP_3xx`).
 
 geventhttpclient, like browsers, sends an idempotent request (GET, PUT, DELETE)
 once more when a reused connection closes without an answer; such a retried
 reset shows as latency, not as a failure. POSTs are never retried.
 
 Cheap at 10,000 users: target hosts are resolved once per process (`_resolver`),
-the session keeps no cookie jar (the protocol sets no cookies; the jar cost ~3%
-of a request), and `connections_opened` counts the connections the driver
-opened, so reconnects (a backend closing idle connections) show per step.
+no cookie jar (the protocol sets no cookies; the jar cost ~3% of a request), and
+`connections_opened` counts the connections the driver opened, so reconnects (a
+backend closing idle connections) show per step.
 """
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from geventhttpclient.client import HTTPClient, HTTPClientPool
 from geventhttpclient.url import URL
-from locust.contrib.fasthttp import FastHttpSession, insecure_ssl_context_factory
+from locust.contrib.fasthttp import FAILURE_EXCEPTIONS, insecure_ssl_context_factory
 
 from .._exceptions import TransportError
 from ..protocol import Exchange, Host, Request, Response, run_exchange
 from ..scenario import Target
 from ._resolver import resolve_once
 
+try:  # geventhttpclient decodes `br` with it when installed; so do we
+    import brotli  # type: ignore[import-untyped]
+except ImportError:  # pragma: no cover - Locust installs it
+    brotli = None
+
 T = TypeVar("T")
 
-
-class _LastError:
-    """Stands in for Locust's request event; keeps the exception of the last request."""
-
-    def __init__(self) -> None:
-        self.exception: BaseException | None = None
-
-    def fire(self, **meta: Any) -> None:
-        self.exception = meta.get("exception")
+# What FastHttpSession adds to every request; kept so the wire does not change.
+_DEFAULT_HEADERS = {"Accept-Encoding": "gzip, deflate, br"}
 
 
 class _CountingPool(HTTPClientPool):
@@ -62,7 +68,7 @@ class _CountingPool(HTTPClientPool):
 
 
 class FastDriver:
-    """Sends what a flow yields through one FastHttpSession."""
+    """Sends what a flow yields through geventhttpclient, one client per target host."""
 
     @classmethod
     def for_target(cls, target: Target, concurrency: int = 1) -> FastDriver:
@@ -72,8 +78,9 @@ class FastDriver:
         return cls(urls, timeout=target.timeout, concurrency=concurrency)
 
     def __init__(self, base_urls: Mapping[Host, str], *, timeout: float, concurrency: int = 1) -> None:
-        self._base_urls = dict(base_urls)
-        self._last = _LastError()
+        # Per host: its URL (picks the client) and the path prefix every request path goes under.
+        self._bases = {host: _split(url) for host, url in base_urls.items()}
+        self._clients: dict[str, HTTPClient] = {}
         self.sent = 0  # requests sent: a step that sent none is counted as skipped
         # The pool FastHttpSession would build itself (Locust's insecure TLS default), counting.
         self._pool = _CountingPool(
@@ -82,43 +89,60 @@ class FastDriver:
             connection_timeout=timeout,
             insecure=True,
             ssl_context_factory=insecure_ssl_context_factory,
+            headers=_DEFAULT_HEADERS,
         )
-        self.session = FastHttpSession(
-            base_url=self._base_urls["rest"],
-            request_event=self._last,
-            user=None,
-            client_pool=self._pool,
-            max_retries=0,  # a retry would hide the very failure a load test is for
-        )
-        self.session.client.cookiejar = None  # geventhttpclient's UserAgent: None = no cookies
 
     @property
     def connections_opened(self) -> int:
         """Connections this driver has opened so far (reconnects included)."""
         return self._pool.opened
 
+    def close(self) -> None:
+        """Close every connection this driver holds."""
+        self._clients.clear()
+        self._pool.close()
+
     def run(self, flow: Exchange[T]) -> T:
         """Send each request the flow yields, feed back each response, return its result."""
         return run_exchange(flow, self._send)
 
     def _send(self, request: Request) -> Response:
-        self._last.exception = None
         self.sent += 1
-        url = self._base_urls[request.host] + request.path
-        # Locust annotates str | dict; geventhttpclient sends bytes as they are and copies the headers.
-        body: Any = request.body
-        headers: Any = request.headers
-        reply = self.session.request(request.method, url, data=body, headers=headers)
-        status = reply.status_code
-        if not status or self._last.exception is not None and _is_transport(self._last.exception):
-            raise _transport_error(getattr(reply, "error", None) or self._last.exception)
-        # geventhttpclient's Headers is a case-insensitive mapping already: no copy.
-        return Response(status, cast(Mapping[str, str], reply.headers or {}), reply.content or b"")
+        client = self._clients.get(request.host)
+        url, prefix = self._bases[request.host]
+        if client is None:
+            client = self._clients[request.host] = self._pool.get_client(url)
+        try:
+            # geventhttpclient merges the headers into a fresh `Headers`: the flow's dict is not changed.
+            reply = client.request(request.method, prefix + request.path, request.body, request.headers)
+            body = _decoded(reply, reply.read())
+        except FAILURE_EXCEPTIONS as error:  # what FastHttpSession counts as a failed request
+            raise _transport_error(error) from None
+        # geventhttpclient's Headers (`info()`) is a case-insensitive mapping already: no copy.
+        return Response(reply.status_code, reply.info(), body)  # type: ignore[arg-type]
 
 
-def _is_transport(error: BaseException) -> bool:
-    # A non-2xx status arrives as an exception that carries the response; it is data, not a failure.
-    return getattr(error, "response", None) is None
+def _split(base_url: str) -> tuple[URL, str]:
+    url = URL(base_url)
+    return url, url.path.rstrip("/")
+
+
+def _decoded(reply: Any, body: bytes) -> bytes:
+    """The body as FastHttpSession's response gives it: gzip, deflate and br undone."""
+    encoding = reply.get("content-encoding")
+    if encoding is None or not body:
+        return body
+    encoding = encoding.lower()
+    if encoding == "gzip":
+        return zlib.decompress(body, 16 + zlib.MAX_WBITS)
+    if encoding == "deflate":
+        try:
+            return zlib.decompress(body, -zlib.MAX_WBITS)
+        except zlib.error:
+            return zlib.decompress(body)
+    if encoding == "br" and brotli is not None:
+        return brotli.decompress(body)  # type: ignore[no-any-return]
+    return body  # identity, or an encoding nobody asked for: the JSON check will say so
 
 
 def _transport_error(error: BaseException | None) -> TransportError:

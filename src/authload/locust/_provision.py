@@ -90,7 +90,7 @@ def provision(
     items = pool_uids(spec)
     with progress.phase("provisioning", total=len(items)):
         _run_bounded(one, book.chunks(items), spec.concurrency, cancel)
-    driver.session.client.close()
+    driver.close()
     book.mark_existed()
     done = {*outcome.created, *book.existed, *book.refused}
     outcome.unsettled = [uid for uid in book.tried if uid not in done]
@@ -143,7 +143,7 @@ def delete_users(uids: Iterable[str], target: Target, concurrency: int = 32) -> 
 
     with progress.phase("cleanup", total=len(uids)):
         _run_bounded(one, uids, concurrency)
-    driver.session.client.close()
+    driver.close()
     return left
 
 

@@ -99,7 +99,7 @@ class AuthFlowUser(User):
             realtime.close()
         driver = getattr(self, "driver", None)
         if driver is not None:
-            driver.session.client.close()
+            driver.close()
 
     @task
     def cycle(self) -> None:
