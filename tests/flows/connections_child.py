@@ -6,6 +6,8 @@ argv: base URL of a mock (with a host name, e.g. http://localhost:PORT). Prints 
 from __future__ import annotations
 
 import json
+import os
+import resource
 import socket
 import sys
 from collections.abc import Generator
@@ -62,6 +64,16 @@ cookie_url = f"http://127.0.0.1:{server.server_port}"
 cookie_driver = FastDriver({"rest": cookie_url, "client": cookie_url}, timeout=5.0)
 cookie_statuses = [cookie_driver.run(get("/a")), cookie_driver.run(get("/b"))]
 server.stop()
+# Descriptors above 1023 (a process with over a thousand connections): select(2) cannot take
+# them, and geventhttpclient's own liveness check took every such kept connection for dead.
+soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+if soft < 1200 <= hard:
+    resource.setrlimit(resource.RLIMIT_NOFILE, (1200, hard))
+fillers = [os.open(os.devnull, os.O_RDONLY) for _ in range(1100)] if max(soft, hard) >= 1200 else []
+high = FastDriver({"rest": url, "client": url}, timeout=5.0)
+high_statuses = [high.run(get("/_mock/health")) for _ in range(3)]
+for descriptor in fillers:
+    os.close(descriptor)
 print(
     json.dumps(
         {
@@ -72,6 +84,9 @@ print(
             "again": again,
             "after_close": drivers[0].connections_opened,
             "cookie_statuses": cookie_statuses,
+            "high_fd": bool(fillers),
+            "high_fd_statuses": high_statuses,
+            "high_fd_opened": high.connections_opened,
             "cookie_sent": any(b"\r\ncookie:" in head for head in heads),
             "accept_encoding": any(b"\r\naccept-encoding: gzip, deflate, br" in head for head in heads),
         }
