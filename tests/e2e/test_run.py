@@ -197,7 +197,8 @@ def test_unreachable_backend_exits_3(quick_scenario: Path, tmp_path: Path) -> No
     (tmp_path / "cfg").mkdir()
     with closed_port() as port:
         (tmp_path / "cfg" / "down.yaml").write_text(
-            "name: down\nbackend: cometchat\napp_id: a\nrest_api_key: not-a-real-key\n"
+            "name: down\nbackend: cometchat\napp_id: a\n"
+            "rest_api_key: not-a-real-key\nauth_key: also-not-real\n"
             f"rest_base_url: http://127.0.0.1:{port}\ntimeout: 2\n"
         )
         result = run_cli(
@@ -257,9 +258,14 @@ def test_locust_parser_and_web_ui_list_authload_options() -> None:
 
 
 def test_validate(tmp_path: Path) -> None:
-    ok = run_cli("validate", "scenarios/smoke.yaml", "config/mock.yaml", "config/production.yaml")
+    ok = run_cli("validate", "scenarios/smoke.yaml", "config/mock.yaml")
     assert ok.returncode == 0, ok.stderr
-    assert "scenario 'smoke'" in ok.stdout and "environment 'production'" in ok.stdout
+    assert "scenario 'smoke'" in ok.stdout
+    template = run_cli("validate", "config/production.yaml")  # a template: unset ${VAR}s are fine
+    assert template.returncode == 0 and "environment 'production'" in template.stdout, template.stderr
+    # Checked together, the smoke scenario's Auth Key logins need a key production lacks.
+    paired = run_cli("validate", "scenarios/smoke.yaml", "config/production.yaml")
+    assert paired.returncode == 2 and "needs the Auth Key" in paired.stderr, paired.stderr
     bad = tmp_path / "bad.yaml"
     bad.write_text("name: x\nflows: {}\n")
     result = run_cli("validate", str(bad))
