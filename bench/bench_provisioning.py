@@ -1,27 +1,31 @@
 """Which transport should provision users? Measured, not assumed. (issue 8: 100,000 users)
 
 Creates N users (POST /v3/users) against one mock on loopback, with 32
-requests in flight, through: authload's provisioning path (FastHttpSession /
+requests in flight, through: authload's provisioning path (FastDriver:
 geventhttpclient under a gevent pool, what `test_start` uses), aiohttp when it
 is installed (`pip install aiohttp`: for this benchmark only, not a dependency
 of authload), and httpx.AsyncClient at small counts (it makes ~150 users/s, so
 it runs only up to 5,000 users unless --httpx). Each transport runs in its own
 process (gevent patches the interpreter), pinned to core 0 with the mock on
-core 1 when `taskset` exists. Prints users created per second and the ratio to
-raw aiohttp (goal >= 0.8).
+core 1 (os.sched_setaffinity). The mock is reset before each measurement, so each
+transport fills an empty store (the mock slows as it holds more users); rounds
+alternate the order (ABBA). Prints users created per second, mean and spread,
+and the ratio to raw aiohttp (goal >= 0.8).
 
     pip install aiohttp
-    python3 bench/bench_provisioning.py [--users 100000] [--concurrency 32] [--httpx]
+    python3 bench/bench_provisioning.py [--users 100000] [--concurrency 32] [--rounds 2] [--httpx]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import shutil
+import os
+import statistics
 import subprocess
 import sys
 import time
+import urllib.request
 
 from authload import MockConfig, MockProcess
 
@@ -82,9 +86,13 @@ print(asyncio.run(main()))
 
 def measure(code: str, target: dict[str, object], users: int, prefix: str, concurrency: int) -> float:
     command = [sys.executable, "-c", code, json.dumps(target), str(users), prefix, str(concurrency)]
-    if shutil.which("taskset"):
-        command = ["taskset", "-c", "0", *command]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=120 + users / 100)
+    result = subprocess.run(
+        command,
+        capture_output=True,
+        text=True,
+        timeout=120 + users / 100,
+        preexec_fn=lambda: os.sched_setaffinity(0, {0}),
+    )
     if result.returncode != 0:
         raise SystemExit(result.stderr[-2000:])
     return float(result.stdout.strip().splitlines()[-1])
@@ -94,9 +102,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=100_000)
     parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--rounds", type=int, default=2, help="measurements of each (ABBA order)")
     parser.add_argument("--httpx", action="store_true", help="also httpx above 5,000 users (slow)")
     options = parser.parse_args()
-    transports = {"authload (gevent + FastHttpSession)": GEVENT}
+    transports = {"authload (gevent + geventhttpclient)": GEVENT}
     if options.httpx or options.users <= 5000:
         transports["httpx.AsyncClient"] = HTTPX
     try:
@@ -106,10 +115,10 @@ def main() -> None:
     except ImportError:
         pass
     config = MockConfig()
-    rates: dict[str, float] = {}
+    rates: dict[str, list[float]] = {name: [] for name in transports}
     with MockProcess(config) as mock:
-        if shutil.which("taskset") and mock.pid:
-            subprocess.run(["taskset", "-p", "-c", "1", str(mock.pid)], check=False, capture_output=True)
+        assert mock.pid is not None
+        os.sched_setaffinity(mock.pid, {1})
         target = {
             "app_id": config.app_id,
             "rest_base_url": mock.base_url,
@@ -117,16 +126,23 @@ def main() -> None:
             "rest_api_key": config.rest_api_key,
             "auth_key": config.auth_key,
         }
-        for index, (name, code) in enumerate(transports.items()):
-            rates[name] = measure(
-                code, target, options.users, f"prov{index}-{int(time.time())}-", options.concurrency
-            )
-    base = next(iter(rates.values()))
-    print(f"{options.users} users, {options.concurrency} in flight")
-    for name, rate in rates.items():
-        print(f"{name:38s} {rate:8.0f} users/s   ratio to authload {rate / base:.2f}")
+        names = list(transports)
+        for round_ in range(options.rounds):
+            for name in names if round_ % 2 == 0 else names[::-1]:
+                reset = urllib.request.Request(f"{mock.base_url}/_mock/reset", data=b"{}", method="POST")
+                urllib.request.urlopen(reset, timeout=60).close()
+                prefix = f"prov{names.index(name)}-{round_}-{int(time.time())}-"
+                rate = measure(transports[name], target, options.users, prefix, options.concurrency)
+                rates[name].append(rate)
+                print(f"round {round_} {name:38s} {rate:8.0f} users/s (load avg {os.getloadavg()[0]:.2f})")
+    mean = {name: statistics.fmean(values) for name, values in rates.items()}
+    base = mean[names[0]]
+    print(f"{options.users} users, {options.concurrency} in flight, {options.rounds} rounds")
+    for name, values in rates.items():
+        spread = f"{min(values):.0f}-{max(values):.0f}"
+        print(f"{name:38s} {mean[name]:8.0f} users/s ({spread})   ratio to authload {mean[name] / base:.2f}")
     if "aiohttp" in rates:
-        print(f"authload / raw aiohttp: {base / rates['aiohttp']:.2f} (goal >= 0.8)")
+        print(f"authload / raw aiohttp: {base / mean['aiohttp']:.2f} (goal >= 0.8)")
     else:
         print("aiohttp is not installed (pip install aiohttp): no ratio to raw aiohttp")
 

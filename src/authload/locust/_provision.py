@@ -1,7 +1,7 @@
 """Provision the identity pool before the load, and clean it up after.
 
 Runs in the master (or only) process, inside Locust's `test_start`, on the
-same transport as the load (geventhttpclient via FastHttpSession) with a
+same transport as the load (geventhttpclient via `FastDriver`) with a
 gevent pool bounding the requests in flight. This traffic goes through no
 Locust event, so it is not counted in the step figures. Idempotent: a user
 that already exists is reused, so a rerun after `cleanup: keep` works.
@@ -14,10 +14,12 @@ reused users is in doubt.
 
 from __future__ import annotations
 
+import gc
 import logging
 import random
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -88,7 +90,7 @@ def provision(
                 book.refused.append(uid)
 
     items = pool_uids(spec)
-    with progress.phase("provisioning", total=len(items)):
+    with progress.phase("provisioning", total=len(items)), _no_cyclic_gc():
         _run_bounded(one, book.chunks(items), spec.concurrency, cancel)
     driver.close()
     book.mark_existed()
@@ -145,6 +147,21 @@ def delete_users(uids: Iterable[str], target: Target, concurrency: int = 32) -> 
         _run_bounded(one, uids, concurrency)
     driver.close()
     return left
+
+
+@contextmanager
+def _no_cyclic_gc() -> Iterator[None]:
+    """No cyclic garbage collection while the pool grows: each full collection walks every
+    identity made so far, and provisioning makes almost no cycles (a 100,000-user run: 60
+    objects collected in 17 full collections). 3,507 -> 3,800 users/s at 100,000 in one
+    measurement. Reference counting still frees everything else."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _patient(driver: FastDriver, make_flow: Callable[[], p.Exchange[T]]) -> T:
