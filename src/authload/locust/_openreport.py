@@ -32,7 +32,10 @@ BASIS = (
 )
 
 
-def _figures(series: Series, seconds: float) -> Figures:
+def figures_of(
+    series: Series, seconds: float, skipped: Series | None = None, wrong: Series | None = None
+) -> Figures:
+    """A series as the report's figures (skipped steps and correctness failures kept apart)."""
     return Figures(
         requests=series.requests,
         failures=series.failures,
@@ -43,12 +46,16 @@ def _figures(series: Series, seconds: float) -> Figures:
         max=series.max_ms(),
         rps=series.requests / seconds if seconds > 0 else 0.0,
         errors_by_code=dict(series.error_codes),
+        skipped=skipped.requests if skipped is not None else 0,
+        correctness_failures=wrong.requests if wrong is not None else 0,
+        correctness_by_code=dict(wrong.error_codes) if wrong is not None else {},
+        connections_opened=series.connections_opened,
     )
 
 
 def _intended(state: RunState, seconds: float, kind: str) -> dict[str, Figures]:
     wanted = INTENDED_KINDS[kind]
-    return {name: _figures(s, seconds) for (k, name), s in state.recorder.series.items() if k == wanted}
+    return {name: figures_of(s, seconds) for (k, name), s in state.recorder.series.items() if k == wanted}
 
 
 def _arrivals(state: RunState) -> dict[str, Any]:

@@ -5,35 +5,15 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from ..report import COMPLETED, ERROR, INTERRUPTED, Figures, RunSummary
+from ..report import COMPLETED, ERROR, INTERRUPTED, RunSummary
 from ..scenario import LOCAL_STEPS
 from ._membership import short
 from ._metrics import CYCLE, STEP, Series
-from ._openreport import open_model_report
+from ._openreport import figures_of, open_model_report
 from ._outcomes import CORRECTNESS, SKIPPED
 from ._plan import RunState
 
 INCOMPLETE = "incomplete"  # a worker was lost: figures are missing (exit 3, like any unfinished run)
-
-
-def _figures(
-    series: Series, seconds: float, skipped: Series | None = None, wrong: Series | None = None
-) -> Figures:
-    return Figures(
-        requests=series.requests,
-        failures=series.failures,
-        p50=series.percentile_ms(50),
-        p90=series.percentile_ms(90),
-        p95=series.percentile_ms(95),
-        p99=series.percentile_ms(99),
-        max=series.max_ms(),
-        rps=series.requests / seconds if seconds > 0 else 0.0,
-        errors_by_code=dict(series.error_codes),
-        skipped=skipped.requests if skipped is not None else 0,
-        correctness_failures=wrong.requests if wrong is not None else 0,
-        correctness_by_code=dict(wrong.error_codes) if wrong is not None else {},
-        connections_opened=series.connections_opened,
-    )
 
 
 def _apart(series: dict[tuple[str, str], Series], kind: str, names: list[str]) -> Series:
@@ -61,7 +41,7 @@ def build_summary(state: RunState) -> RunSummary:
     kinds = (STEP, SKIPPED, CORRECTNESS)
     step_names = sorted({name for kind, name in series if kind in kinds}, key=order.index)
     steps = {
-        name: _figures(
+        name: figures_of(
             series.get((STEP, name)) or Series(),
             seconds,
             series.get((SKIPPED, name)),
@@ -70,13 +50,13 @@ def build_summary(state: RunState) -> RunSummary:
         for name in step_names
     }
     cycles = {
-        name: _figures(series[(CYCLE, name)], seconds)
+        name: figures_of(series[(CYCLE, name)], seconds)
         for name in plan.scenario.flows
         if (CYCLE, name) in series
     }
     wire_names = [name for name in step_names if name not in LOCAL_STEPS]
     wire_steps = [series[(STEP, name)] for name in wire_names if (STEP, name) in series]
-    total = _figures(
+    total = figures_of(
         _total(wire_steps),
         seconds,
         _apart(series, SKIPPED, step_names),
