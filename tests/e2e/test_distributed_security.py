@@ -67,10 +67,6 @@ print("ROGUE DONE", flush=True)
 """
 
 
-def _free_port() -> int:
-    return port_for_a_server()
-
-
 def _lines(stream: IO[str]) -> queue.Queue[str]:
     """The stream's lines as they come; the stream is closed at its end."""
     lines: queue.Queue[str] = queue.Queue()
@@ -100,7 +96,7 @@ def _wait_for(lines: queue.Queue[str], text: str, seen: list[str], timeout: floa
 def test_rogue_worker_learns_no_secret_and_changes_no_figure(tmp_path: Path) -> None:
     (tmp_path / "s.yaml").write_text(SCENARIO)
     (tmp_path / "cfg").mkdir()
-    port = _free_port()
+    port = port_for_a_server()
     locust = [sys.executable, "-m", "locust", "-f", "locustfiles/auth_flow.py"]
     env = {**os.environ, "AUTHLOAD_RUN_KEY": "the-run-key-of-this-test-0123456789"}
     with MockProcess(MockConfig(rest_api_key=REST_KEY, auth_key=AUTH_KEY)) as mock:

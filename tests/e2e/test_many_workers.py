@@ -9,7 +9,6 @@ split so that the arrivals scheduled are the rate times the run time.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -18,6 +17,8 @@ from typing import Any
 
 import httpx
 import pytest
+
+from closed_port import port_for_a_server
 
 from .conftest import ROOT, descendants, only_summary, run_cli
 from .traced_mock import Trace, traced_mock
@@ -44,12 +45,6 @@ thresholds:
   arrivals.dropped: "== 0"
 """
 KEY = {"AUTHLOAD_RUN_KEY": "many-workers-test-run-key-0123456789"}
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _files(tmp_path: Path, base_url: str, scenario: str) -> list[str]:
@@ -85,7 +80,7 @@ def _check_split(summary: Any, trace: Trace, pool_prefix: str, base_url: str) ->
 def test_master_and_four_worker_processes_split_identities_and_add_up(tmp_path: Path) -> None:
     locust = [sys.executable, "-m", "locust", "-f", "locustfiles/auth_flow.py"]
     env = {**os.environ, **KEY}
-    port = _free_port()
+    port = port_for_a_server()
     workers: list[subprocess.Popen[bytes]] = []
     with traced_mock(lambda: [w.pid for w in workers]) as (base_url, trace):
         files = _files(tmp_path, base_url, CLOSED)

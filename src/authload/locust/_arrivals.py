@@ -40,7 +40,7 @@ from locust import User, constant, task
 from locust.exception import StopUser
 
 from ..scenario._load import arrival_offsets
-from ._metrics import CYCLE, STEP, Recorder
+from ._metrics import CYCLE, STEP, Recorder, failure_code
 from ._plan import RunState, state_of
 from ._user import AuthFlowUser
 
@@ -74,10 +74,7 @@ class _IntendedRecorder:
         delay = self._delays.get(gevent.getcurrent())
         if delay is None or request_type != STEP:
             return
-        code = None
-        if exception is not None:
-            code = str(getattr(exception, "code", None) or f"INTERNAL_{type(exception).__name__}")
-        self._recorder.record(INTENDED_KINDS[STEP], name, response_time + delay, code)
+        self._recorder.record(INTENDED_KINDS[STEP], name, response_time + delay, failure_code(exception))
 
 
 class _PooledState:

@@ -32,6 +32,13 @@ METRICS_KEY = "authload_metrics"
 _PENDING_LIMIT = 20_000  # distinct latency values held before they go into the histogram
 
 
+def failure_code(failure: BaseException | None) -> str | None:
+    """How a failed step is counted: its error code, or `INTERNAL_<type>` for a harness bug."""
+    if failure is None:
+        return None
+    return str(getattr(failure, "code", None) or f"INTERNAL_{type(failure).__name__}")
+
+
 def _histogram() -> HdrHistogram:
     return HdrHistogram(1, _MAX_MICROSECONDS, 3)
 
@@ -136,10 +143,7 @@ class Recorder:
         """Listener of Locust's `request` event: the steps that went over the wire."""
         if request_type != STEP:
             return
-        code = None
-        if exception is not None:
-            code = str(getattr(exception, "code", None) or f"INTERNAL_{type(exception).__name__}")
-        self.record(STEP, name, response_time, code)
+        self.record(STEP, name, response_time, failure_code(exception))
 
     def record(self, kind: str, name: str, response_time: float, error_code: str | None) -> None:
         """One step or cycle, `response_time` in ms; `error_code` when it failed."""

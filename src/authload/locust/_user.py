@@ -22,7 +22,7 @@ from .._exceptions import ApiError, BackendError
 from ..protocol._steps import Credentials, Identity, VirtualUser
 from ..scenario import LOCAL_STEPS, PAUSE, Flow
 from ._driver import FastDriver
-from ._metrics import CYCLE, STEP
+from ._metrics import CYCLE, STEP, failure_code
 from ._outcomes import CORRECTNESS, ERROR, SKIPPED, Outcome, judge
 from ._plan import state_of
 from ._realtime import CONNECT_REALTIME, RealtimeLink
@@ -48,12 +48,6 @@ class StepFailed(Exception):
 
     def __repr__(self) -> str:
         return self.code
-
-
-def _code_of(failure: Exception | None) -> str | None:
-    if failure is None:
-        return None
-    return str(getattr(failure, "code", None) or f"INTERNAL_{type(failure).__name__}")
 
 
 def _internal_error(error: Exception) -> Exception:
@@ -148,7 +142,7 @@ class AuthFlowUser(User):
             elapsed_ms = (time.perf_counter() - started) * 1000
             total_ms += elapsed_ms
             sent = sent or self.driver.sent != sent_before
-            outcome = judge(step.expect, failure, _code_of(failure), sent or step.name in LOCAL_STEPS)
+            outcome = judge(step.expect, failure, failure_code(failure), sent or step.name in LOCAL_STEPS)
             self._report(step.name, outcome, elapsed_ms, context)
             opened = self.driver.connections_opened - opened_before
             if opened:  # a (re)connect: the backend closed an idle connection, or the first step
