@@ -142,10 +142,10 @@ def test_impossible_threshold_exits_1(tmp_path: Path) -> None:
 
 def test_broken_scenario_exits_2_naming_the_line(tmp_path: Path) -> None:
     scenario = tmp_path / "broken.yaml"
-    scenario.write_text(QUICK.replace("[login_auth_key, logout]", "[login_auth_kee, logout]"))
+    scenario.write_text(QUICK.replace("login_auth_key, logout", "login_auth_kee, logout"))
     result = run_cli("run", str(scenario), "--report-dir", str(tmp_path / "r"))
     assert result.returncode == 2
-    assert f"{scenario}:13: flows.dev.steps[0]: unknown step 'login_auth_kee'" in result.stderr
+    assert f"{scenario}:13: flows.dev.steps[1]: unknown step 'login_auth_kee'" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
     assert not (tmp_path / "r").exists()
 
