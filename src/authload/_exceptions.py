@@ -7,7 +7,7 @@ AuthloadError
 ├── BackendError           something went wrong talking to the backend
 │   ├── ApiError           the server said no: a CometChat error envelope, with its code
 │   ├── ProtocolError      the server broke the contract: not JSON, no `data`, wrong shape
-│   ├── TransportError     no usable HTTP answer: timeout, reset, refused
+│   ├── TransportError     no usable HTTP answer: timeout, reset, refused, TLS not verified
 │   ├── RealtimeError      the real-time socket failed: refused, auth rejected, timeout, reset
 │   └── CorrectnessError   the backend answered, but wrongly (a deleted token accepted, ...)
 └── RunError               the run itself could not complete
@@ -95,17 +95,21 @@ class ProtocolError(BackendError):
 
     kind = "protocol"
 
-    def __init__(self, reason: str, *, status: int = 0) -> None:
+    def __init__(self, reason: str, *, status: int = 0, code: str | None = None) -> None:
         self.status = status
+        self._code = code  # an http step's own: HTTP_<status>, CAPTURE_MISSING, PROTOCOL_NOT_JSON, ...
         super().__init__(f"{reason} (HTTP {status})" if status else reason)
 
     @property
     def code(self) -> str:
+        if self._code is not None:
+            return self._code
         return f"PROTOCOL_HTTP_{self.status}" if self.status else "PROTOCOL"
 
 
 class TransportError(BackendError):
-    """No HTTP answer could be read: timeout, connection reset or refused."""
+    """No HTTP answer could be read: `cause` is `timeout`, `reset`, `connect` (refused, no
+    route, no such host) or `tls` (the certificate did not verify, or the handshake failed)."""
 
     kind = "transport"
 

@@ -50,6 +50,13 @@ _STEP = {
             "minProperties": 1,
             "maxProperties": 1,
         },
+        {
+            "type": "object",
+            "description": "a request to the app's own server: {http: {name, method, url, ...}}",
+            "properties": {"http": {"$ref": "#/$defs/HttpStep"}},
+            "required": ["http"],
+            "additionalProperties": False,
+        },
     ]
 }
 _THRESHOLD_KEY = r"^.+\.(" + "|".join((*METRICS, *ARRIVAL_METRICS)) + ")$"

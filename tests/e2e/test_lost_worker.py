@@ -49,7 +49,7 @@ def _load_is_on(report_dir: Path) -> bool:
     """Locust's CSV (written every second) counts requests: the workers are loading."""
     for csv in report_dir.glob("*/locust_stats.csv"):
         for line in csv.read_text().splitlines()[1:]:
-            if line.startswith("step,") and int(line.split(",")[2]) > 0:
+            if line.startswith(",Aggregated,") and int(line.split(",")[2]) > 0:
                 return True
     return False
 

@@ -64,8 +64,8 @@ def _check_split(summary: Any, trace: Trace, pool_prefix: str, base_url: str) ->
     workers = summary["workers"]
     assert len(workers) == WORKERS, workers
     assert all(w["requests"] > 0 for w in workers.values()), workers
-    assert sum(w["requests"] for w in workers.values()) == summary["total"]["requests"]
-    assert summary["total"]["requests"] == _mock_requests(base_url) > 0
+    assert sum(w["requests"] for w in workers.values()) == summary["http"]["load"]["requests"]
+    assert summary["http"]["load"]["requests"] == _mock_requests(base_url) > 0
     assert trace.unknown == 0 and trace.senders, (trace.unknown, len(trace.senders))
     shared = {uid: pids for uid, pids in trace.senders.items() if len(pids) > 1}
     assert shared == {}, f"identities used by more than one worker: {shared}"

@@ -187,8 +187,8 @@ def test_master_and_workers_in_separate_network_namespaces(
     mock_requests = stats["me.login"]["requests"] + stats["me.logout"]["requests"]
     # Figures merged exactly: the two workers' counts add up to the total, which is the mock's.
     assert len(summary["workers"]) == 2 and all(w["requests"] > 0 for w in summary["workers"].values())
-    assert sum(w["requests"] for w in summary["workers"].values()) == summary["total"]["requests"]
-    assert summary["total"]["requests"] == mock_requests > 0
+    assert sum(w["requests"] for w in summary["workers"].values()) == summary["http"]["load"]["requests"]
+    assert summary["http"]["load"]["requests"] == mock_requests > 0
     assert summary["total"]["failures"] == 0
     # The workers' namespace reaches nothing but the pair's /30 ...
     assert set(veth) == {"lo", "vw0"}, veth

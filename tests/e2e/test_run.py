@@ -53,18 +53,36 @@ def test_run_passes_and_reports_every_step(quick_scenario: Path, tmp_path: Path)
     assert set(summary["cycles"]) == {"returning", "signup", "dev"}
     on_the_wire = [f["requests"] for name, f in summary["steps"].items() if name != "session_check"]
     assert summary["total"]["requests"] == sum(on_the_wire)
-    # Locust's own CSV counts what reached the backend: a row per step on the wire, the same
-    # requests and failures, and its Aggregated row is authload's total (no cycles, no
-    # session_check, which sends nothing).
+    # Locust's own CSV counts what reached the backend: a row per HTTP request of a step (type: its
+    # method; a step that sends two has a row for each), and its Aggregated row is summary.json's
+    # `http.load` (no cycles, no session_check, which sends nothing).
     with (run_dir / "locust_stats.csv").open() as handle:
         rows = {(row["Type"], row["Name"]): row for row in csv.DictReader(handle)}
-    wire = {name: figures for name, figures in summary["steps"].items() if name != "session_check"}
-    assert set(rows) == {("step", name) for name in wire} | {("", "Aggregated")}
-    for name, figures in wire.items():
-        assert int(rows[("step", name)]["Request Count"]) == figures["requests"]
-        assert int(rows[("step", name)]["Failure Count"]) == figures["failures"]
-    assert int(rows[("", "Aggregated")]["Request Count"]) == summary["total"]["requests"]
-    assert int(rows[("", "Aggregated")]["Failure Count"]) == summary["total"]["failures"]
+    assert set(rows) == {
+        ("PUT", "login_auth_token"),
+        ("DELETE", "logout"),
+        ("POST", "create_user"),
+        ("POST", "create_auth_token"),
+        ("DELETE", "delete_user"),
+        ("POST", "login_auth_key [mint]"),
+        ("PUT", "login_auth_key [session]"),
+        ("", "Aggregated"),
+    }
+    steps = summary["steps"]
+    for (_, name), row in rows.items():
+        if name in steps:  # one request per run of the step
+            assert int(row["Request Count"]) == steps[name]["requests"], name
+            assert int(row["Failure Count"]) == steps[name]["failures"], name
+    mint, session = rows[("POST", "login_auth_key [mint]")], rows[("PUT", "login_auth_key [session]")]
+    assert int(mint["Request Count"]) == steps["login_auth_key"]["requests"]
+    assert int(session["Request Count"]) == steps["login_auth_key"]["requests"] - int(mint["Failure Count"])
+    http = summary["http"]["load"]
+    assert int(rows[("", "Aggregated")]["Request Count"]) == http["requests"]
+    assert int(rows[("", "Aggregated")]["Failure Count"]) == http["failures"]
+    assert http["requests"] == sum(entry["requests"] for entry in http["by_endpoint"].values())
+    assert http["requests"] == summary["total"]["requests"] + int(session["Request Count"])
+    assert http["by_endpoint"]["PUT /v3.0/me"] == {**http["by_endpoint"]["PUT /v3.0/me"], "host": "client"}
+    assert summary["http"]["provisioning"]["requests"] >= 11  # 6 users created, 11 tokens minted
     assert (run_dir / "report.html").stat().st_size > 1000
     assert summary["files"] == {
         "summary": "summary.json",
@@ -87,6 +105,7 @@ def test_run_passes_and_reports_every_step(quick_scenario: Path, tmp_path: Path)
         summary["total"]["requests"],
         summary["total"]["failures"],
     )
+    assert re.search(rf"^HTTP requests \(load\)\s+{http['requests']}\s+{http['failures']}\s*$", result.stdout, re.M)
     assert_no_secrets(result.stdout, result.stderr, *(p.read_text() for p in run_dir.iterdir()))
 
 

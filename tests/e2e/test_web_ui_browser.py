@@ -180,11 +180,11 @@ def _stop_and_read_the_verdict(page: Any, shots: Path, base: str, reports: Path)
     served = httpx.get(base + "/" + link.removeprefix("./")).json()
     assert served["run_id"] == summary["run_id"] == run_dir.name
     assert httpx.get(f"{base}/authload/reports/{run_dir.name}/..%2Fui.log").status_code == 404
-    # Locust's Aggregated row counts what authload's total counts: the steps on the wire.
+    # Locust's Aggregated row counts what the backend received: summary.json's HTTP requests.
     page.get_by_role("tab", name="statistics").click()
     cells = page.get_by_role("row").filter(has_text="Aggregated").locator("td").all_inner_texts()
-    assert int(cells[2]) == summary["total"]["requests"] > 0, cells
-    assert int(cells[3]) == summary["total"]["failures"], cells
+    assert int(cells[2]) == summary["http"]["load"]["requests"] > 0, cells
+    assert int(cells[3]) == summary["http"]["load"]["failures"], cells
     return run_dir
 
 

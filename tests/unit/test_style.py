@@ -48,7 +48,9 @@ WIRE = SRC / "protocol" / "_wire.py"
 # report fields, web UI forms): there they name authload's data, not a CometChat field.
 OWN_FORMATS = {
     "uid": {"_ledger.py", "scenario/_identities.py"},
+    "cometchat": {"scenario/_environment.py"},  # the backend kind `backend: cometchat`
     "name": {
+        "scenario/_http.py",
         "_runner.py",
         "report/_summary.py",
         "scenario/_model.py",

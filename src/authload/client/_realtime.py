@@ -9,7 +9,8 @@ The same class serves `ChatSession` in plain threads. Chosen on measurements
 
 Failures are `RealtimeError` with a cause: `refused` (connect refused, or the
 upgrade answered with anything but 101), `timeout`, `reset` (closed or broken
-before the server's answer), `auth_rejected` (the auth reply said no).
+before the server's answer), `auth_rejected` (the auth reply said no), `tls` (the
+certificate did not verify: wss is always verified unless the environment says not to).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from wsproto.events import (
 )
 
 from .._exceptions import RealtimeError
+from .._tls import client_context
 from ..protocol._realtime import PING_FRAME, RealtimePlan, RealtimeUrl, read_auth_reply
 from ..protocol._wire import WS_CLOSE_LOGOUT
 
@@ -46,6 +48,8 @@ def _classified(during: str) -> Iterator[None]:
         yield
     except RealtimeError:
         raise
+    except ssl.SSLError as error:  # before OSError: it is one
+        raise RealtimeError(f"TLS {during}: {error.reason or type(error).__name__}", cause="tls") from None
     except TimeoutError:  # socket.timeout is TimeoutError
         raise RealtimeError(f"timeout {during}", cause="timeout") from None
     except ConnectionRefusedError:
@@ -57,9 +61,10 @@ def _classified(during: str) -> Iterator[None]:
 class RealtimeSocket:
     """One open, authenticated real-time connection."""
 
-    def __init__(self, url: RealtimeUrl, timeout: float) -> None:
+    def __init__(self, url: RealtimeUrl, timeout: float, context: ssl.SSLContext | None = None) -> None:
         self.url = url
         self.timeout = timeout
+        self.context = context  # wss: verifying (default: the process's, see `authload._tls`)
         self._ws = WSConnection(ConnectionType.CLIENT)
         self._sock: socket.socket | None = None
         self._pending: list[str] = []
@@ -69,7 +74,8 @@ class RealtimeSocket:
         with _classified("connecting"):
             sock = socket.create_connection((self.url.host, self.url.port), timeout=self.timeout)
             if self.url.secure:
-                sock = ssl.create_default_context().wrap_socket(sock, server_hostname=self.url.host)
+                context = self.context or client_context()
+                sock = context.wrap_socket(sock, server_hostname=self.url.host)
             self._sock = sock
             host = f"{self.url.host}:{self.url.port}"
             self._sock.sendall(self._ws.send(Request(host=host, target="/")))
@@ -142,9 +148,11 @@ class RealtimeSocket:
             sock.close()
 
 
-def open_realtime(plan: RealtimePlan, timeout: float) -> RealtimeSocket:
+def open_realtime(
+    plan: RealtimePlan, timeout: float, context: ssl.SSLContext | None = None
+) -> RealtimeSocket:
     """Connect and authenticate as `plan` says; the socket is closed again if that fails."""
-    connection = RealtimeSocket(plan.url, timeout)
+    connection = RealtimeSocket(plan.url, timeout, context)
     try:
         connection.open(plan.auth_frame)
     except BaseException:

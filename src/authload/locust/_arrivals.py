@@ -40,7 +40,7 @@ from locust import User, constant, task
 from locust.exception import StopUser
 
 from ..scenario._load import arrival_offsets
-from ._metrics import CYCLE, STEP, Recorder, failure_code
+from ._metrics import CYCLE, STEP, Recorder
 from ._plan import RunState, state_of
 from ._user import AuthFlowUser
 
@@ -65,16 +65,6 @@ class _IntendedRecorder:
 
     def connections(self, name: str, opened: int) -> None:
         self._recorder.connections(name, opened)
-
-    def on_request(
-        self, request_type: str, name: str, response_time: float, exception: BaseException | None, **_: Any
-    ) -> None:
-        """Steps on the wire reach the recorder through Locust's `request` event: add their
-        intended-start entry here (the same code `Recorder.on_request` gives a failure)."""
-        delay = self._delays.get(gevent.getcurrent())
-        if delay is None or request_type != STEP:
-            return
-        self._recorder.record(INTENDED_KINDS[STEP], name, response_time + delay, failure_code(exception))
 
 
 class _PooledState:
@@ -224,16 +214,8 @@ def on_test_stopping(environment: Any, **_: Any) -> None:
 
 
 def on_init(environment: Any, **_: Any) -> None:
-    """Listener of Locust's `init` (every process): stop schedulers with the run; give wire steps
-    of pooled users their intended-start entry."""
+    """Listener of Locust's `init` (every process): stop schedulers with the run."""
     environment.events.test_stopping.add_listener(on_test_stopping)
-
-    def on_request(**kwargs: Any) -> None:
-        arrivals = _current.get(environment)
-        if arrivals is not None:
-            arrivals.recorder.on_request(**kwargs)
-
-    environment.events.request.add_listener(on_request)
 
 
 __all__ = ["ARRIVAL", "DROPPED", "INTENDED_KINDS", "ArrivalUser", "share_of"]

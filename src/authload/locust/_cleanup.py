@@ -18,6 +18,7 @@ from typing import Any
 
 from .._ledger import KEPT, cleanup_record
 from .._redact import Redactor
+from ._metrics import CLEANUP
 from ._plan import RunState
 from ._provision import delete_users
 
@@ -38,8 +39,11 @@ def clean_up(state: RunState, *, hurry: bool = False) -> None:
         state.provisioned, state.pool = [], None  # deleted: a next test (web UI) provisions afresh
         if hurry:
             left = dict.fromkeys(uids, NOT_CLEANED)
+        elif uids:
+            left, requests = delete_users(uids, plan.target, plan.scenario.identities.concurrency)
+            state.recorder.phase_requests[CLEANUP] += requests  # a worker ships it with its last figures
         else:
-            left = delete_users(uids, plan.target, plan.scenario.identities.concurrency) if uids else {}
+            left = {}
     settled = bool(uids) or (state.ledger is not None and state.ledger.opened)
     if settled:
         ledger = state.journal()
@@ -51,13 +55,14 @@ def clean_up(state: RunState, *, hurry: bool = False) -> None:
     summary = plan.report_dir / "summary.json"
     # test_stop may fire twice: the second time, with nothing new, the summary says it already.
     if state.reported and summary.exists() and (settled or "cleanup" not in _read(summary)):
-        _record(plan.report_dir, plan.run_id, plan.target.secrets())
+        _record(plan.report_dir, plan.run_id, plan.secrets, state.recorder.phase_requests[CLEANUP])
 
 
-def _record(run_folder: Path, run_id: str, secrets: list[str]) -> None:
-    """Every process's outcome into summary.json and one line on the console."""
+def _record(run_folder: Path, run_id: str, secrets: list[str], requests: int) -> None:
+    """Every process's outcome (and the requests the cleanup sent) into summary.json, and one
+    line on the console."""
     record = cleanup_record(run_folder)
-    add_cleanup(run_folder / "summary.json", record, secrets)
+    add_cleanup(run_folder / "summary.json", record, secrets, requests)
     left = record["left"]
     if not left:
         if record["deleted"]:
@@ -82,10 +87,13 @@ def _read(path: Path) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def add_cleanup(path: Path, cleanup: dict[str, Any], secrets: list[str]) -> None:
-    """Write the cleanup's outcome into a written summary.json, in place (the rest unchanged)."""
+def add_cleanup(path: Path, cleanup: dict[str, Any], secrets: list[str], requests: int | None = None) -> None:
+    """Write the cleanup's outcome into a written summary.json, in place (the rest unchanged);
+    `requests`: what the cleanup sent, into `http.cleanup`."""
     summary = _read(path)
     summary["cleanup"] = cleanup
+    if requests is not None and isinstance(summary.get("http"), dict):
+        summary["http"]["cleanup"] = {"requests": requests}
     temporary = path.with_suffix(".tmp")
     temporary.write_text(Redactor(secrets)(json.dumps(summary, indent=2) + "\n"), encoding="utf-8")
     temporary.replace(path)  # a reader never sees half a file

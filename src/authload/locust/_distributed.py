@@ -83,7 +83,7 @@ def receive_plan(environment: Any, sealed: Any) -> None:
         log.error("ignored a plan: %s (is AUTHLOAD_RUN_KEY the same as the master's?)", error)
         return
     state.plan = Plan.from_message(data["plan"])
-    redact_logs(state.plan.target.secrets())
+    redact_logs(state.plan.secrets)
     state.worker_index = int(data["worker_index"])
     state.worker_count = int(data.get("worker_count", 1))
     # The run's clock, not this worker's start: arrivals keep their times however late Locust

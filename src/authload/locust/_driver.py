@@ -1,5 +1,10 @@
 """Runs any protocol flow over geventhttpclient, Locust's HTTP stack. Knows no CometChat path or header.
 
+Every request is written to `log` as it completes (what it was, its status, its
+time, its size), so the user reports each HTTP request to Locust as the backend
+counts it, and each step as a whole to authload. Certificates are verified (one
+context per process, `authload._tls`); answers are read up to `MAX_BODY_BYTES`.
+
 Requests go straight to geventhttpclient's `HTTPClient` (what Locust's
 FastHttpSession ends in), skipping the layers authload does not use: Locust's
 per-request event and response object, and the UserAgent's request object,
@@ -22,17 +27,24 @@ backend closing idle connections) show per step.
 
 from __future__ import annotations
 
+import logging
 import select
+import ssl
+import time
 import zlib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
+import gevent.ssl
 from gevent import monkey
 from geventhttpclient.client import HTTPClient, HTTPClientPool
 from geventhttpclient.url import URL
-from locust.contrib.fasthttp import FAILURE_EXCEPTIONS, insecure_ssl_context_factory
+from locust.contrib.fasthttp import FAILURE_EXCEPTIONS
 
-from .._exceptions import TransportError
+from .._exceptions import ProtocolError
+from .._tls import check_hosts, client_context
+from .._transport import transport_error
 from ..protocol import Exchange, Host, Request, Response, run_exchange
 from ..scenario import Target
 from ._resolver import resolve_once
@@ -43,9 +55,28 @@ except ImportError:  # pragma: no cover - Locust installs it
     brotli = None
 
 T = TypeVar("T")
+log = logging.getLogger("authload")
 
 # What FastHttpSession adds to every request; kept so the wire does not change.
 _DEFAULT_HEADERS = {"Accept-Encoding": "gzip, deflate, br"}
+MAX_BODY_BYTES = 1 << 20  # an answer is read this far; a longer one is PROTOCOL_BODY_TOO_LARGE
+BODY_TOO_LARGE = "PROTOCOL_BODY_TOO_LARGE"
+HOST_NOT_ALLOWED = "HOST_NOT_ALLOWED"
+# One entry of `FastDriver.log`: the request, its status (0: no answer), milliseconds, body bytes.
+Sent = tuple[Request, int, float, int]
+
+
+def tls_context(target: Target) -> ssl.SSLContext:
+    """The process's client context for this target's TLS settings (gevent's, cooperative)."""
+    return client_context(target.tls_verify, target.ca_pem, gevent.ssl.create_default_context)
+
+
+def check_tls(target: Target) -> None:
+    """A handshake with each HTTPS host of the target: `RunError` (exit 3) for a certificate that
+    does not verify, before any request (and so any key) is sent; a warning when not verifying."""
+    if not target.tls_verify:
+        log.warning("TLS certificates are NOT verified (the environment says tls: {verify: false})")
+    check_hosts(target.base_urls().values(), tls_context(target), target.timeout)
 
 
 class _CountingPool(HTTPClientPool):
@@ -76,23 +107,39 @@ class FastDriver:
 
     @classmethod
     def for_target(cls, target: Target, concurrency: int = 1) -> FastDriver:
-        """A driver for the REST and client hosts of a resolved environment."""
-        urls: dict[Host, str] = {"rest": target.rest_base_url, "client": target.client_base_url}
+        """A driver for the hosts of a resolved environment (REST, client, the app's server)."""
+        urls: dict[Host, str] = target.base_urls()
         resolve_once(urls.values())
-        return cls(urls, timeout=target.timeout, concurrency=concurrency)
+        allowed = {urlsplit(url).hostname or "" for url in urls.values()} | set(target.extra_hosts)
+        context = tls_context(target)
+        return cls(
+            urls, timeout=target.timeout, concurrency=concurrency, context=context, allowed_hosts=allowed
+        )
 
-    def __init__(self, base_urls: Mapping[Host, str], *, timeout: float, concurrency: int = 1) -> None:
+    def __init__(
+        self,
+        base_urls: Mapping[Host, str],
+        *,
+        timeout: float,
+        concurrency: int = 1,
+        context: ssl.SSLContext | None = None,
+        allowed_hosts: Iterable[str] = (),
+    ) -> None:
         # Per host: its URL (picks the client) and the path prefix every request path goes under.
         self._bases = {host: _split(url) for host, url in base_urls.items()}
+        self._allowed = set(allowed_hosts)  # an http step's absolute URL may go to these only
         self._clients: dict[str, HTTPClient] = {}
         self.sent = 0  # requests sent: a step that sent none is counted as skipped
-        # The pool FastHttpSession would build itself (Locust's insecure TLS default), counting.
+        self.log: list[Sent] = []  # every request, as it completed; the caller clears it
+        context = context or client_context(factory=gevent.ssl.create_default_context)
+        verify = context.verify_mode != ssl.CERT_NONE
+        # geventhttpclient's pool, counting connections, with our (shared, verifying) context.
         self._pool = _CountingPool(
             concurrency=concurrency,
             network_timeout=timeout,
             connection_timeout=timeout,
-            insecure=True,
-            ssl_context_factory=insecure_ssl_context_factory,
+            insecure=not verify,
+            ssl_context_factory=lambda **_: context,
             headers=_DEFAULT_HEADERS,
         )
 
@@ -113,17 +160,34 @@ class FastDriver:
     def _send(self, request: Request) -> Response:
         self.sent += 1
         client = self._clients.get(request.host)
-        url, prefix = self._bases[request.host]
+        base = self._bases.get(request.host)
+        if base is None:
+            base = self._origin(request.host)
+        url, prefix = base
         if client is None:
             client = self._clients[request.host] = self._pool.get_client(url)
+        started = time.perf_counter()
+        status = length = 0
         try:
             # geventhttpclient merges the headers into a fresh `Headers`: the flow's dict is not changed.
             reply = client.request(request.method, prefix + request.path, request.body, request.headers)
-            body = _decoded(reply, reply.read())
+            status = reply.status_code
+            raw = _read_capped(reply)
+            length = len(raw)
+            body = _decoded(reply, raw)
         except FAILURE_EXCEPTIONS as error:  # what FastHttpSession counts as a failed request
-            raise _transport_error(error) from None
+            raise transport_error(error) from None
+        finally:
+            self.log.append((request, status, (time.perf_counter() - started) * 1000, length))
         # geventhttpclient's Headers (`info()`) is a case-insensitive mapping already: no copy.
-        return Response(reply.status_code, reply.info(), body)  # type: ignore[arg-type]
+        return Response(status, reply.info(), body)  # type: ignore[arg-type]
+
+    def _origin(self, origin: str) -> tuple[URL, str]:
+        """An http step's absolute URL: its origin, if the environment allows that host."""
+        if (urlsplit(origin).hostname or "") not in self._allowed:
+            raise ProtocolError(f"{origin} is not a host of the environment", code=HOST_NOT_ALLOWED)
+        base = self._bases[origin] = _split(origin)
+        return base
 
 
 _poll = monkey.get_original("select", "poll")  # the real poll(2), not gevent's cooperative one
@@ -174,13 +238,24 @@ def _decoded(reply: Any, body: bytes) -> bytes:
     return body  # identity, or an encoding nobody asked for: the JSON check will say so
 
 
-def _transport_error(error: BaseException | None) -> TransportError:
-    name = type(error).__name__ if error is not None else "no response"
-    text = f"{name}: {error}".lower()
-    if "timeout" in text or "timed out" in text:
-        cause = "timeout"
-    elif "refused" in text or "unreachable" in text or "resolve" in text or "name or service" in text:
-        cause = "connect"
-    else:  # closed, reset, broken pipe, garbage where a status line should be
-        cause = "reset"
-    return TransportError(f"{cause}: {name}", cause=cause)
+def _read_capped(reply: Any) -> bytes:
+    """The body, up to `MAX_BODY_BYTES`; a longer one is not read on: its connection is closed."""
+    length = reply.content_length
+    if length is not None and length <= MAX_BODY_BYTES:
+        return reply.read()  # type: ignore[no-any-return]
+    body: bytes = b"" if length is not None else reply.read(MAX_BODY_BYTES + 1)
+    if length is not None or len(body) > MAX_BODY_BYTES:
+        _close_unread(reply)
+        raise ProtocolError(
+            f"the answer is over {MAX_BODY_BYTES} bytes", status=reply.status_code, code=BODY_TOO_LARGE
+        )
+    return body
+
+
+def _close_unread(reply: Any) -> None:
+    """Close a connection whose answer was not read to its end (it cannot carry another)."""
+    # geventhttpclient's response holds its pool and socket privately (checked on 2.6).
+    pool, sock = getattr(reply, "_pool", None), getattr(reply, "_sock", None)
+    reply._sock = reply._pool = None
+    if pool is not None and sock is not None:
+        pool.release_socket(sock)

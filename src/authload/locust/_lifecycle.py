@@ -40,6 +40,7 @@ from ..report import console_table, write_reports
 from ..scenario import environment_path
 from . import _distributed as distributed
 from ._cleanup import clean_up
+from ._driver import check_tls
 from ._plan import Plan, read_files, state_of
 from ._provision import provision
 from ._reporting import report_inputs, start_recording
@@ -57,7 +58,6 @@ refused: WeakKeyDictionary[Any, str] = WeakKeyDictionary()
 def on_init(environment: Any, runner: Any, **_: Any) -> None:
     """Read the files and get the backend ready before anything spawns."""
     state = state_of(environment)
-    environment.events.request.add_listener(state.recorder.on_request)
     start_recording(environment, state)  # time-series intervals for authload.html; progress line
     _tie_to_parent(environment, runner)
     install_hurry_handler(environment)
@@ -102,18 +102,20 @@ def _build_plan(environment: Any, options: Any) -> Plan:
     if env.embedded_mock and not base_url:
         base_url = environment.host = _embedded_mock(environment, env.mock_config()).base_url
     run_id = options.run_id or new_run_id()
+    target = env.resolve(base_url)
+    check_tls(target)  # a certificate that does not verify ends the run here: nothing sent yet
     plan = Plan(
         scenario=scenario,
         scenario_file=str(options.scenario),
         environment_name=env.name,
         backend=env.backend,
-        target=env.resolve(base_url),
+        target=target,
         run_id=run_id,
         report_dir=Path(options.report_dir) / run_id,
         options_key=(options.scenario, options.env),
         env_file=str(environment_path(options.env, options.config_dir).resolve()),
     )
-    redact_logs(plan.target.secrets())
+    redact_logs(plan.secrets)
     return plan
 
 
@@ -171,6 +173,7 @@ def _provision_pool(environment: Any, cancel: Event | None = None) -> None:
         return
     outcome = provision(state.plan.scenario.identities, state.plan.target, cancel, state.journal())
     state.provisioned = outcome.created + outcome.unsettled  # unsettled: the answer was lost
+    state.provisioning_requests = outcome.requests
     state.pool = sorted(outcome.identities, key=lambda identity: identity.uid)
     log.info("provisioned %d identities (%d new)", len(state.pool), len(outcome.created))
     if outcome.errors:
@@ -291,15 +294,13 @@ def _write_reports(environment: Any, *, hurry: bool) -> None:
     if csv_prefix and Path(csv_prefix).parent.resolve() == state.plan.report_dir.resolve():
         summary.files["locust_csv"] = f"{Path(csv_prefix).name}_stats.csv"
     inputs = report_inputs(environment.parsed_options, state, summary)
-    path = write_reports(summary, state.plan.report_dir, state.plan.target.secrets(), **inputs)
+    path = write_reports(summary, state.plan.report_dir, state.plan.secrets, **inputs)
     environment.process_exit_code = summary.exit_code
     # Locust writes its HTML only when its main loop ends normally; on SIGTERM (how `authload run`
     # passes on Ctrl-C) it would be lost. With --html, Locust rewrites its own file at exit.
     html = get_html_report(environment, show_download_link=False)
-    (state.plan.report_dir / "report.html").write_text(
-        Redactor(state.plan.target.secrets())(html), encoding="utf-8"
-    )
-    print("\n" + Redactor(state.plan.target.secrets())(console_table(summary)), flush=True)
+    (state.plan.report_dir / "report.html").write_text(Redactor(state.plan.secrets)(html), encoding="utf-8")
+    print("\n" + Redactor(state.plan.secrets)(console_table(summary)), flush=True)
     print(f"authload: reports in {path.parent}", flush=True)
 
 

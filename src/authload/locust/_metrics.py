@@ -2,11 +2,12 @@
 
 Locust rounds response times in its own statistics; the summary's percentiles
 come from these HDR histograms instead (microsecond resolution, 3 significant
-digits). Steps on the wire are recorded from Locust's `request` event (Locust
-counts them too); whole cycles and local steps (`session_check`) are recorded
-directly, so Locust's own views count only what reached the backend. A worker
-ships its histograms with every stats report (`report_to_master`) and the
-master adds them up (`worker_report`). Only authload's own entries are recorded.
+digits). The user records each step and cycle as a whole (kinds `step`,
+`cycle`), and each HTTP request by endpoint (kind `http`, named
+`METHOD host route`), as Locust's `request` event counts them; requests sent
+to provision the pool and to clean up are counted apart (`phase_requests`):
+they are not load. A worker ships its figures with every stats report
+(`report_to_master`) and the master adds them up (`worker_report`).
 
 For the report's charts, latencies also go into the current interval's sparse
 buckets when the pending counts are flushed (in bulk, not per request); every
@@ -26,7 +27,8 @@ from hdrh.histogram import HdrHistogram
 from ..report import BASE_S, Slot, Timeline
 from ..report._timeseries import BUCKET_BITS
 
-STEP, CYCLE = "step", "cycle"
+STEP, CYCLE, HTTP = "step", "cycle", "http"
+PROVISIONING, CLEANUP = "provisioning", "cleanup"  # requests outside the load (`phase_requests`)
 _MAX_MICROSECONDS = 3_600_000_000  # one hour: nothing in an auth flow should take longer
 METRICS_KEY = "authload_metrics"
 _PENDING_LIMIT = 20_000  # distinct latency values held before they go into the histogram
@@ -136,14 +138,7 @@ class Recorder:
         self.series: dict[tuple[str, str], Series] = {}
         self.by_worker: dict[str, Counter[tuple[str, str]]] = {}  # master: requests per worker and entry
         self.timelines: dict[tuple[str, str], Timeline] = {}  # per entry, for the report's charts
-
-    def on_request(
-        self, request_type: str, name: str, response_time: float, exception: BaseException | None, **_: Any
-    ) -> None:
-        """Listener of Locust's `request` event: the steps that went over the wire."""
-        if request_type != STEP:
-            return
-        self.record(STEP, name, response_time, failure_code(exception))
+        self.phase_requests: Counter[str] = Counter()  # provisioning, cleanup: not load
 
     def record(self, kind: str, name: str, response_time: float, error_code: str | None) -> None:
         """One step or cycle, `response_time` in ms; `error_code` when it failed."""
@@ -189,7 +184,7 @@ class Recorder:
     def on_report_to_master(self, client_id: str, data: dict[str, Any]) -> None:
         """Worker: ship what was recorded since the last report, then start afresh."""
         self.tick()
-        data[METRICS_KEY] = [
+        series = [
             [
                 kind,
                 name,
@@ -201,12 +196,15 @@ class Recorder:
             ]
             for (kind, name), series in self.series.items()
         ]
-        self.series, self.timelines = {}, {}
+        data[METRICS_KEY] = {"series": series, "phase_requests": dict(self.phase_requests)}
+        self.series, self.timelines, self.phase_requests = {}, {}, Counter()
 
     def on_worker_report(self, client_id: str, data: dict[str, Any]) -> None:
         """Master: add a worker's report to the run's figures."""
         counts = self.by_worker.setdefault(client_id, Counter())
-        for kind, name, encoded, failures, codes, *rest in data.get(METRICS_KEY, []):
+        figures = data.get(METRICS_KEY) or {}
+        self.phase_requests.update(figures.get("phase_requests", {}))
+        for kind, name, encoded, failures, codes, *rest in figures.get("series", []):
             for index, wire in rest[0] if rest else []:
                 self.timelines.setdefault((kind, name), Timeline()).add(int(index), Slot.from_wire(wire))
             series = self.series.setdefault((kind, name), Series())
@@ -221,3 +219,4 @@ class Recorder:
         self.series = {}
         self.by_worker = {}
         self.timelines = {}
+        self.phase_requests = Counter()

@@ -37,10 +37,17 @@ class Plan:
     options_key: tuple[str, str] = ("", "")  # (scenario, env) as named on the command line or form
     env_file: str = ""  # absolute path of the environment file: `authload cleanup` reads its keys there
 
+    @property
+    def secrets(self) -> list[str]:
+        """Every value no output may contain: the environment's keys and headers, the scenario's
+        `${VAR}`s."""
+        return [*self.target.secrets(), *self.scenario.secrets]
+
     def to_message(self) -> dict[str, Any]:
         """The plan as plain data for a worker (msgpack-able)."""
         return {
             "scenario": self.scenario.model_dump(mode="json"),
+            "scenario_secrets": list(self.scenario.secrets),
             "scenario_file": self.scenario_file,
             "environment_name": self.environment_name,
             "backend": self.backend,
@@ -52,8 +59,9 @@ class Plan:
 
     @classmethod
     def from_message(cls, data: dict[str, Any]) -> Plan:
+        scenario = Scenario.model_validate(data["scenario"])
         return cls(
-            scenario=Scenario.model_validate(data["scenario"]),
+            scenario=scenario.with_secrets(data.get("scenario_secrets", [])),
             scenario_file=data["scenario_file"],
             environment_name=data["environment_name"],
             backend=data["backend"],
@@ -80,6 +88,7 @@ class RunState:
     pool: list[Identity] | None = None  # None: not provisioned yet
     free: deque[Identity] = field(default_factory=deque)
     provisioned: list[str] = field(default_factory=list)  # uids provisioning created
+    provisioning_requests: int = 0  # what provisioning sent (not load; the backend counts it too)
     created: set[str] = field(default_factory=set)  # uids flows created and did not delete
     unsettled: set[str] = field(default_factory=set)  # uids flows tried to create, answer not (yet) OK
     ledger: LedgerWriter | None = None

@@ -50,6 +50,7 @@ class Outcome:
     created: list[str] = field(default_factory=list)
     unsettled: list[str] = field(default_factory=list)  # create tried, answer lost: may exist
     errors: Counter[str] = field(default_factory=Counter)
+    requests: int = 0  # HTTP requests sent (429 retries included): the backend received these
 
 
 def pool_uids(spec: Identities) -> list[tuple[str, bool]]:
@@ -93,6 +94,7 @@ def provision(
     with progress.phase("provisioning", total=len(items)), _no_cyclic_gc():
         _run_bounded(one, book.chunks(items), spec.concurrency, cancel)
     driver.close()
+    outcome.requests = driver.sent
     book.mark_existed()
     done = {*outcome.created, *book.existed, *book.refused}
     outcome.unsettled = [uid for uid in book.tried if uid not in done]
@@ -126,9 +128,9 @@ class _PoolLedger:
         self.marked = len(self.existed)
 
 
-def delete_users(uids: Iterable[str], target: Target, concurrency: int = 32) -> dict[str, str]:
+def delete_users(uids: Iterable[str], target: Target, concurrency: int = 32) -> tuple[dict[str, str], int]:
     """Delete users permanently; a user already gone is not an error. Returns uid → error code
-    for each user still there."""
+    for each user still there, and the number of requests sent."""
     driver = FastDriver.for_target(target, concurrency)
     app = p.App(target.app_id)
     left: dict[str, str] = {}
@@ -146,7 +148,7 @@ def delete_users(uids: Iterable[str], target: Target, concurrency: int = 32) -> 
     with progress.phase("cleanup", total=len(uids)):
         _run_bounded(one, uids, concurrency)
     driver.close()
-    return left
+    return left, driver.sent
 
 
 @contextmanager

@@ -9,6 +9,8 @@ kept open is counted by the mock; the harness's step had already succeeded.
 
 from __future__ import annotations
 
+import ssl
+
 import gevent
 
 from .._exceptions import RealtimeError
@@ -22,8 +24,9 @@ CONNECT_REALTIME = "connect_realtime"
 class RealtimeLink:
     """At most one open connection of one virtual user."""
 
-    def __init__(self, timeout: float) -> None:
+    def __init__(self, timeout: float, context: ssl.SSLContext | None = None) -> None:
         self.timeout = timeout
+        self.context = context
         self._socket: RealtimeSocket | None = None
         self._keeper: gevent.Greenlet[[], None] | None = None
 
@@ -34,7 +37,7 @@ class RealtimeLink:
     def open(self, plan: RealtimePlan) -> None:
         """Connect and authenticate (raises `RealtimeError`), then keep it open in the background."""
         self.close()  # as the SDK: one socket per session
-        connection = open_realtime(plan, self.timeout)
+        connection = open_realtime(plan, self.timeout, self.context)
         self._socket = connection
         self._keeper = gevent.spawn(self._keep, connection)
 

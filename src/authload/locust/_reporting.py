@@ -45,7 +45,10 @@ def report_inputs(options: Any, state: RunState, summary: RunSummary) -> dict[st
         "baseline": baseline or None,
     }
     return {
-        "meta": run_meta({key: value for key, value in load.items() if value is not None}),
+        "meta": run_meta(
+            {key: value for key, value in load.items() if value is not None},
+            tls_verify=state.plan.target.tls_verify,
+        ),
         "series": state.recorder.timelines,
         "started_at": state.started_at,
     }

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import time
 from typing import Any
+from urllib.parse import urlsplit
 
 from ..report import COMPLETED, ERROR, INTERRUPTED, RunSummary
 from ..scenario import LOCAL_STEPS
 from ._membership import short
-from ._metrics import CYCLE, STEP, Series
+from ._metrics import CLEANUP, CYCLE, HTTP, STEP, Series
 from ._openreport import figures_of, open_model_report
 from ._outcomes import CORRECTNESS, SKIPPED
 from ._plan import RunState
@@ -80,7 +81,39 @@ def build_summary(state: RunState) -> RunSummary:
         error=error,
         distributed=_distributed(state) if state.run_key is not None else None,
         open_model=open_model,
+        http=http_figures(state, seconds),
     )
+
+
+def http_figures(state: RunState, seconds: float) -> dict[str, Any]:
+    """summary.json's `http`: HTTP requests as the backend counts them. `load` by endpoint
+    (`METHOD /path/{template}`, with the host it went to: rest, client, app, or a name);
+    `provisioning` and `cleanup` (the cleanup's is filled in after it ran): not load."""
+    assert state.plan is not None
+    prefixes = {kind: urlsplit(url).path.rstrip("/") for kind, url in state.plan.target.base_urls().items()}
+    found = []
+    for (kind, name), series in state.recorder.series.items():
+        if kind == HTTP:
+            method, host, route = name.split(" ", 2)
+            found.append((f"{method} {prefixes.get(host, '')}{route}", host, series))
+    keys = [key for key, _, _ in found]
+    by_endpoint: dict[str, Any] = {}
+    for key, host, series in sorted(found, key=lambda item: item[0]):
+        figures = figures_of(series, seconds).to_json()
+        entry = {"host": host, "requests": figures["requests"], "failures": figures["failures"]}
+        entry["failures_by_code"] = figures["errors_by_code"]
+        entry |= {name: figures[name] for name in ("p50", "p90", "p95", "p99", "max", "rps")}
+        by_endpoint[key if keys.count(key) == 1 else f"{key} ({host})"] = entry
+    load = {
+        "requests": sum(entry["requests"] for entry in by_endpoint.values()),
+        "failures": sum(entry["failures"] for entry in by_endpoint.values()),
+        "by_endpoint": by_endpoint,
+    }
+    return {
+        "load": load,
+        "provisioning": {"requests": state.provisioning_requests},
+        "cleanup": {"requests": state.recorder.phase_requests[CLEANUP]},
+    }
 
 
 def _status(state: RunState) -> tuple[str, str | None]:
@@ -95,12 +128,12 @@ def _status(state: RunState) -> tuple[str, str | None]:
 
 
 def _distributed(state: RunState) -> dict[str, Any]:
-    """Per-worker requests (they add up to `total.requests`), lost and rejected workers."""
+    """Per worker: its HTTP requests (they add up to `http.load.requests`) and its steps on the
+    wire (to `total.requests`); lost and rejected workers."""
     workers = {
         short(worker): {
-            "requests": sum(
-                n for (kind, name), n in counts.items() if kind == STEP and name not in LOCAL_STEPS
-            )
+            "requests": sum(n for (kind, _), n in counts.items() if kind == HTTP),
+            "steps": sum(n for (kind, name), n in counts.items() if kind == STEP and name not in LOCAL_STEPS),
         }
         for worker, counts in sorted(state.recorder.by_worker.items())
     }

@@ -19,12 +19,13 @@ from ._admin import ADMIN_PREFIX, admin_routes
 from ._config import MockConfig
 from ._context import MockState, Route
 from ._http import HttpPipeline
+from ._routes_app import ROUTES as APP_ROUTES
 from ._routes_client import ROUTES as CLIENT_ROUTES
 from ._routes_tokens import ROUTES as TOKEN_ROUTES
 from ._routes_users import ROUTES as USER_ROUTES
 from ._websocket import websocket_endpoint
 
-API_ROUTES: tuple[Route, ...] = USER_ROUTES + TOKEN_ROUTES + CLIENT_ROUTES
+API_ROUTES: tuple[Route, ...] = USER_ROUTES + TOKEN_ROUTES + CLIENT_ROUTES + APP_ROUTES
 
 
 class MockApp(Starlette):

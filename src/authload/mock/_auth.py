@@ -8,6 +8,7 @@ Checks run in this order, each answering with its CometChat code:
 | REST: apiKey       | AUTH_ERR_EMPTY_APIKEY, AUTH_ERR_APIKEY_NOT_FOUND                 |
 | REST: key scope    | AUTH_ERR_NO_ACCESS (Auth Key outside create user/update user/create token) |
 | client: authToken  | AUTH_ERR_EMPTY_AUTH_TOKEN, AUTH_ERR_AUTH_TOKEN_NOT_FOUND         |
+| sample app server  | 401 APP_UNAUTHORIZED (no app check: it is the app's own server)  |
 
 The host name wins over the `appId` header (v3 names the app in the host;
 the reference says the header is tolerated). A request naming no app at all
@@ -17,8 +18,10 @@ curl users send no `appId` while the SDK always does.
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Mapping
 
+from authload._exceptions import ApiError
 from authload.protocol import wire
 
 from ._context import Call, MockState, Route
@@ -75,6 +78,16 @@ def authenticate(call: Call, route: Route) -> None:
         _check_key(call, route)
     elif route.auth == "token":
         _check_token(call)
+    elif route.auth == "app":
+        _check_app_session(call)
+
+
+def _check_app_session(call: Call) -> None:
+    """The sample app server's own credential: `Authorization: Bearer <app_secret>`."""
+    given = (call.header(wire.H_AUTHORIZATION) or "").encode("latin-1")
+    expected = (wire.BEARER + call.state.config.app_secret).encode("latin-1")
+    if not hmac.compare_digest(given, expected):
+        raise ApiError(wire.APP_UNAUTHORIZED, "The app session is missing or wrong.", status=401)
 
 
 def _check_key(call: Call, route: Route) -> None:

@@ -12,7 +12,7 @@ import hashlib
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from authload.protocol import wire
 
@@ -41,12 +41,14 @@ ROUTE_NAMES: tuple[str, ...] = (
     "user_sessions.create",
     "analytics.ping",
     "ws.auth",  # the real-time socket's auth frame (`_websocket`)
+    "app.login",  # the sample app server (`_routes_app`): not CometChat's, an app's own
 )
 FAULT_KINDS: tuple[str, ...] = ("latency", "error", "reset", "non_json", "slow_body")
 
 # Fixed, documented defaults so that a harness and a mock agree without configuration.
 DEFAULT_REST_API_KEY = hashlib.sha1(b"authload-mock:fullAccess").hexdigest()
 DEFAULT_AUTH_KEY = hashlib.sha1(b"authload-mock:authOnly").hexdigest()
+DEFAULT_APP_SECRET = hashlib.sha1(b"authload-mock:app").hexdigest()
 
 
 _HEADER_VALUE = re.compile(r"[!-~](?:[ -~]*[!-~])?")  # visible ASCII, inner spaces
@@ -181,6 +183,15 @@ class MockConfig(BaseModel):
     auth_key: str = Field(
         default=DEFAULT_AUTH_KEY, min_length=1, description="authOnly key (Auth Key, 40 hex)."
     )
+    app_secret: str = Field(
+        default=DEFAULT_APP_SECRET,
+        min_length=1,
+        description="The sample app server's session secret: `Authorization: Bearer <it>` on /app/ routes.",
+    )
+    tls_cert: str | None = Field(
+        default=None, description="PEM certificate (chain): serve HTTPS and WSS (with tls_key)."
+    )
+    tls_key: str | None = Field(default=None, description="PEM private key of tls_cert.")
     seed_sample_users: bool = Field(
         default=True, description="Create cometchat-uid-1..5 at start and on reset."
     )
@@ -237,7 +248,13 @@ class MockConfig(BaseModel):
     rate_limits: RateLimits = Field(default=RateLimits(), description="Per-minute tiers.")
     faults: tuple[FaultRule, ...] = Field(default=(), description="Per-route fault rules, applied in order.")
 
-    @field_validator("rest_api_key", "auth_key")
+    @model_validator(mode="after")
+    def _tls_pair(self) -> MockConfig:
+        if (self.tls_cert is None) != (self.tls_key is None):
+            raise ValueError("tls_cert and tls_key go together")
+        return self
+
+    @field_validator("rest_api_key", "auth_key", "app_secret")
     @classmethod
     def _header_value(cls, key: str) -> str:
         if not _HEADER_VALUE.fullmatch(key):
@@ -278,4 +295,8 @@ class MockConfig(BaseModel):
 
     def public_dump(self) -> dict[str, object]:
         """The configuration without its keys (for `GET /_mock/config`)."""
-        return self.model_dump(mode="json", exclude={"rest_api_key", "auth_key"})
+        return self.model_dump(mode="json", exclude={"rest_api_key", "auth_key", "app_secret"})
+
+    def secrets(self) -> list[str]:
+        """The values no output may contain."""
+        return [self.rest_api_key, self.auth_key, self.app_secret]

@@ -108,7 +108,7 @@ class Call:
 
 
 Handler = Callable[[Call], bytes]
-Auth = Literal["key", "token", "none"]
+Auth = Literal["key", "token", "none", "app"]  # "app": the sample app server's own session
 
 
 @dataclass(frozen=True, slots=True)

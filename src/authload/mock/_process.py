@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import select
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -117,7 +118,12 @@ class MockProcess:
             raise RunError(f"the mock backend {why}; its stderr ends with:\n{self._stderr_tail()}") from None
 
     def _wait_healthy(self, deadline: float) -> None:
-        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback: never a proxy
+        # Loopback, never through a proxy. Over HTTPS the health check is not verified: it asks our
+        # own child, on loopback, for nothing secret (the run itself verifies, see `authload._tls`).
+        handlers: list[urllib.request.BaseHandler] = [urllib.request.ProxyHandler({})]
+        if self.base_url.startswith("https:"):
+            handlers.append(urllib.request.HTTPSHandler(context=ssl._create_unverified_context()))
+        opener = urllib.request.build_opener(*handlers)
         while True:
             try:
                 with opener.open(self.base_url + _HEALTH_PATH, timeout=1.0) as reply:

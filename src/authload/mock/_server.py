@@ -56,10 +56,11 @@ def bind_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def base_url(sock: socket.socket) -> str:
-    """`http://host:port` of a bound socket."""
+def base_url(sock: socket.socket, *, secure: bool = False) -> str:
+    """`http://host:port` (`https://` when `secure`) of a bound socket."""
     host, port = sock.getsockname()[:2]
-    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+    scheme = "https" if secure else "http"
+    return f"{scheme}://[{host}]:{port}" if ":" in host else f"{scheme}://{host}:{port}"
 
 
 def serve(
@@ -75,10 +76,12 @@ def serve(
     `on_ready(base_url)` is called once the server accepts connections, with
     the actual port when `port` is 0. Loopback by default; one worker,
     no access log, log level warning; request size and time bounded by
-    `config` (see `_limits`).
+    `config` (see `_limits`); HTTPS and WSS when `config` has `tls_cert` and `tls_key`.
     """
     config = config or MockConfig()
-    serve_app(create_mock_app(config), host, port, on_ready, stop=stop, limits=Limits.of(config))
+    tls = (config.tls_cert, config.tls_key) if config.tls_cert and config.tls_key else None
+    app = create_mock_app(config)
+    serve_app(app, host, port, on_ready, stop=stop, limits=Limits.of(config), tls=tls)
 
 
 def serve_app(
@@ -89,10 +92,12 @@ def serve_app(
     *,
     stop: threading.Event | None = None,
     limits: Limits | None = None,
+    tls: tuple[str, str] | None = None,
 ) -> None:
-    """Serve any ASGI app the way `serve` does (the benchmark's baseline uses this too)."""
+    """Serve any ASGI app the way `serve` does (the benchmark's baseline uses this too);
+    `tls` is (certificate file, key file) for HTTPS."""
     sock = bind_socket(host, port)
-    url = base_url(sock)
+    url = base_url(sock, secure=tls is not None)
     limits = limits or Limits.of(MockConfig())
     uv_config = uvicorn.Config(
         app,
@@ -106,6 +111,8 @@ def serve_app(
         server_header=False,
         date_header=False,
         timeout_graceful_shutdown=2,
+        ssl_certfile=tls[0] if tls else None,
+        ssl_keyfile=tls[1] if tls else None,
     )
     server = _Server(uv_config, lambda: on_ready(url) if on_ready else None, stop)
     try:

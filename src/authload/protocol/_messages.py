@@ -8,23 +8,32 @@ from __future__ import annotations
 
 from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, TypeVar
+from typing import Any, TypeVar
 
 from ._wire import H_APP_ID, H_SDK, JSON_HEADERS
 
-Host = Literal["rest", "client"]
+# Which base URL a request goes to: "rest", "client", "app" (the app's own server), or, for an
+# `http` step with an absolute URL, that URL's origin ("https://host:port").
+Host = str
 T = TypeVar("T")
 
 
 @dataclass(slots=True)
 class Request:
-    """One HTTP request an auth operation needs; `host` picks the REST or the client host."""
+    """One HTTP request an operation needs; `host` picks the base URL it goes to.
+
+    `route` is the path as a template (`/v3/users/{uid}`), what the request is counted under
+    (summary.json's `http.load.by_endpoint`); `label` tells the requests of a step that sends
+    more than one apart (`mint`, `session`), as Locust's rows do (`login_auth_key [mint]`).
+    """
 
     method: str
     host: Host
     path: str
     headers: Mapping[str, str] = field(repr=False)  # they carry the key or the token
     body: bytes | None = field(default=None, repr=False)
+    route: str = ""
+    label: str | None = None
 
 
 @dataclass(slots=True)

@@ -70,32 +70,31 @@ def create_user(
     body: dict[str, Any] = {w.F_UID: uid, w.F_NAME: name}
     if with_auth_token:
         body[w.F_WITH_AUTH_TOKEN] = True
-    request = Request("POST", "rest", w.rest_path(w.USERS), app.headers(w.H_API_KEY, api_key), _json(body))
-    response = yield request
+    headers = app.headers(w.H_API_KEY, api_key)
+    response = yield Request("POST", "rest", w.rest_path(w.USERS), headers, _json(body), _USERS)
     return _user(read_data(response), response)
 
 
 def get_user(app: App, api_key: str, uid: str) -> Exchange[User]:
     """REST `GET /v3/users/{uid}`."""
-    response = yield Request("GET", "rest", w.rest_path(w.USER, uid=uid), app.headers(w.H_API_KEY, api_key))
+    path, headers = w.rest_path(w.USER, uid=uid), app.headers(w.H_API_KEY, api_key)
+    response = yield Request("GET", "rest", path, headers, route=_USER)
     return _user(read_data(response), response)
 
 
 def delete_user(app: App, api_key: str, uid: str, *, permanent: bool = True) -> Exchange[None]:
     """REST `DELETE /v3/users/{uid}`; permanent by default, so a rerun can reuse the uid."""
     body = _json({w.F_PERMANENT: permanent})
-    response = yield Request(
-        "DELETE", "rest", w.rest_path(w.USER, uid=uid), app.headers(w.H_API_KEY, api_key), body
-    )
+    path, headers = w.rest_path(w.USER, uid=uid), app.headers(w.H_API_KEY, api_key)
+    response = yield Request("DELETE", "rest", path, headers, body, _USER)
     read_data(response)
 
 
 def create_auth_token(app: App, api_key: str, uid: str, *, force: bool = True) -> Exchange[AuthToken]:
     """REST `POST /v3/users/{uid}/auth_tokens`, with the REST API key or the Auth Key."""
     path = w.rest_path(w.AUTH_TOKENS, uid=uid)
-    response = yield Request(
-        "POST", "rest", path, app.headers(w.H_API_KEY, api_key), _json({w.F_FORCE: force})
-    )
+    headers = app.headers(w.H_API_KEY, api_key)
+    response = yield Request("POST", "rest", path, headers, _json({w.F_FORCE: force}), _AUTH_TOKENS)
     fields = _object(read_data(response), response, w.F_AUTH_TOKEN)
     created = fields.get(w.F_CREATED_AT)
     token = fields[w.F_AUTH_TOKEN]
@@ -105,14 +104,17 @@ def create_auth_token(app: App, api_key: str, uid: str, *, force: bool = True) -
 def delete_auth_token(app: App, api_key: str, uid: str, auth_token: str) -> Exchange[None]:
     """REST `DELETE /v3/users/{uid}/auth_tokens/{authToken}`: the token is invalid from now on."""
     path = w.rest_path(w.AUTH_TOKEN, uid=uid, auth_token=auth_token)
-    response = yield Request("DELETE", "rest", path, app.headers(w.H_API_KEY, api_key))
+    response = yield Request("DELETE", "rest", path, app.headers(w.H_API_KEY, api_key), route=_AUTH_TOKEN)
     read_data(response)
 
 
-def login_auth_token(app: App, auth_token: str, device_body: bytes | None = None) -> Exchange[Session]:
+def login_auth_token(
+    app: App, auth_token: str, device_body: bytes | None = None, *, label: str | None = None
+) -> Exchange[Session]:
     """The SDK's `login(authToken)`: `PUT /v3.0/me` with the token."""
     headers = app.headers(w.H_AUTH_TOKEN, auth_token)
-    response = yield Request("PUT", "client", _ME_PATH, headers, device_body or _DEVICE_BODY)
+    body = device_body or _DEVICE_BODY
+    response = yield Request("PUT", "client", _ME_PATH, headers, body, _ME_PATH, label)
     return _session(read_data(response), response, auth_token)
 
 
@@ -120,20 +122,24 @@ def login_auth_key(app: App, uid: str, auth_key: str, device_body: bytes | None 
     """The SDK's `login(uid, authKey)`: mint a token with the Auth Key, then `PUT /v3.0/me`."""
     path = w.client_path(w.AUTH_TOKENS, uid=uid)
     body = device_body or _DEVICE_BODY
-    response = yield Request("POST", "rest", path, app.headers(w.H_API_KEY, auth_key), body)
+    headers = app.headers(w.H_API_KEY, auth_key)
+    response = yield Request("POST", "rest", path, headers, body, _CLIENT_AUTH_TOKENS, "mint")
     token = _object(read_data(response), response, w.F_AUTH_TOKEN)[w.F_AUTH_TOKEN]
-    return (yield from login_auth_token(app, token, device_body))
+    return (yield from login_auth_token(app, token, device_body, label="session"))
 
 
 def get_me(app: App, auth_token: str) -> Exchange[Session]:
     """`GET /v3.0/me`: what the SDK calls to refresh its JWT."""
-    response = yield Request("GET", "client", _ME_PATH, app.headers(w.H_AUTH_TOKEN, auth_token))
+    response = yield Request(
+        "GET", "client", _ME_PATH, app.headers(w.H_AUTH_TOKEN, auth_token), route=_ME_PATH
+    )
     return _session(read_data(response), response, auth_token)
 
 
-def get_settings(app: App, auth_token: str) -> Exchange[dict[str, Any]]:
+def get_settings(app: App, auth_token: str, *, label: str | None = None) -> Exchange[dict[str, Any]]:
     """`GET /v3.0/settings`: what the SDK asks when the login reply had no `settings`."""
-    response = yield Request("GET", "client", _SETTINGS_PATH, app.headers(w.H_AUTH_TOKEN, auth_token))
+    headers = app.headers(w.H_AUTH_TOKEN, auth_token)
+    response = yield Request("GET", "client", _SETTINGS_PATH, headers, None, _SETTINGS_PATH, label)
     data = read_data(response)
     if not isinstance(data, dict):
         raise ProtocolError("settings `data` is not an object", status=response.status)
@@ -142,7 +148,8 @@ def get_settings(app: App, auth_token: str) -> Exchange[dict[str, Any]]:
 
 def logout(app: App, auth_token: str) -> Exchange[None]:
     """The SDK's `logout()`: `DELETE /v3.0/me`. The token stays valid on the server."""
-    response = yield Request("DELETE", "client", _ME_PATH, app.headers(w.H_AUTH_TOKEN, auth_token))
+    headers = app.headers(w.H_AUTH_TOKEN, auth_token)
+    response = yield Request("DELETE", "client", _ME_PATH, headers, route=_ME_PATH)
     read_data(response)
 
 
@@ -162,4 +169,8 @@ def _session(data: Any, response: Response, auth_token: str) -> Session:
 _decode = json.JSONDecoder().decode
 _ME_PATH = w.client_path(w.ME)  # the hottest path of a load run: built once
 _SETTINGS_PATH = w.client_path(w.SETTINGS)
+# Routes: the paths as templates, what requests are counted under (the client ones have no parameter).
+_USERS, _USER = w.route(w.USERS), w.route(w.USER)
+_AUTH_TOKENS, _AUTH_TOKEN = w.route(w.AUTH_TOKENS), w.route(w.AUTH_TOKEN)
+_CLIENT_AUTH_TOKENS = w.route(w.AUTH_TOKENS, w.CLIENT_VERSION)
 _DEVICE_BODY = _json({"platform": "WEB", "appInfo": {"version": "authload", "apiVersion": w.CLIENT_VERSION}})

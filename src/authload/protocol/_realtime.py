@@ -48,7 +48,7 @@ def plan_realtime(app: App, session: Session, device_id: str, *, secure: bool) -
     """The SDK's way to its socket after a login: the login reply's settings, else `GET /settings`."""
     settings = session.settings
     if not has_realtime_settings(settings):
-        settings = yield from ops.get_settings(app, session.auth_token)
+        settings = yield from ops.get_settings(app, session.auth_token, label="settings")
     return RealtimePlan(realtime_url(settings, secure=secure), auth_frame(app, session, device_id))
 
 

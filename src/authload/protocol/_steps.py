@@ -8,11 +8,12 @@ means adding a method here and its name to `authload.scenario.STEPS`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from .._exceptions import CorrectnessError
 from . import _operations as ops
+from ._http_step import NEW_UID, TOKEN, UID, VAR, HttpSpec, http_exchange
 from ._messages import App, Exchange, User
 from ._realtime import RealtimePlan, plan_realtime
 from ._sdk_session import SdkSession
@@ -46,6 +47,7 @@ class VirtualUser:
         new_uid: Callable[[], str],
         *,
         created: set[str] | None = None,
+        app_headers: Mapping[str, str] | None = None,
     ) -> None:
         self.app = app
         self.credentials = credentials
@@ -56,10 +58,35 @@ class VirtualUser:
         self._new_uid = new_uid
         self.realtime_secure = True  # wss://, as the SDK; the load path says ws:// for a plain-HTTP backend
         self.device_id = f"authload-{id(self):x}"
+        self.app_headers: Mapping[str, str] = app_headers or {}  # every http step's (the app's session)
+        self.captured: dict[str, str] = {}  # this cycle's `{var.NAME}`s, as "var.NAME" -> value
 
     def begin_cycle(self, identity: Identity | None) -> None:
         """Start a cycle as `identity` (a provisioned user) or as nobody yet."""
         self.identity = Identity(identity.uid, identity.token) if identity else Identity(uid="")
+        self.captured = {}
+
+    def http(self, spec: HttpSpec) -> Exchange[None]:
+        """A request to the app's own server: placeholders from this cycle, captures into it.
+        `{new_uid}` signs a new user up: it becomes the cycle's identity."""
+        uses = spec.uses
+        if NEW_UID in uses:
+            uid = self._new_uid()
+            self.identity = Identity(uid)
+        if TOKEN in uses and self.identity.token is None:
+            raise ValueError(
+                f"{spec.name} sends {{token}} without one: the scenario validator should prevent this"
+            )
+        values = {UID: self.identity.uid, NEW_UID: self.identity.uid, TOKEN: self.identity.token or ""}
+        values.update(self.captured)
+        captured = yield from http_exchange(spec, values, self.app_headers)
+        if NEW_UID in uses:
+            self.created.add(self.identity.uid)
+        for name, value in captured.items():
+            if name == TOKEN:
+                self.identity.token = value
+            else:
+                self.captured[VAR + name] = value
 
     def create_user(self) -> Exchange[User]:
         """A backend signs a new user up (REST API key)."""

@@ -40,6 +40,11 @@ def client_path(template: str, **params: str) -> str:
     return rest_path(template, CLIENT_VERSION, **params)
 
 
+def route(template: str, version: str = REST_VERSION) -> str:
+    """The path as a template, what a request is counted under: `route(USER)` -> `/v3/users/{uid}`."""
+    return f"/{version}{template}"
+
+
 # --- headers (case-insensitive on the wire; this is how clients spell them) ----
 
 H_API_KEY: Final = "apiKey"
@@ -195,6 +200,18 @@ INFERRED_ERROR_MESSAGES: Final = {
     ERR_API_NOT_FOUND: "The requested API {method} {path} does not exist.",
     ERR_OPERATION_FAILED: "The operation failed. Please try again later.",
 }
+
+# --- the mock's sample app server (authload's own API, not CometChat's) ------------------
+# What an app's own server does in production: its client asks it for a CometChat token
+# (`POST /app/login {"uid"}` with the app's session); it creates the user if missing and mints
+# the token over CometChat's REST API, and answers `{"cometchat": {"uid", "authToken"}}`.
+APP_PREFIX: Final = "/app"
+APP_LOGIN: Final = "/login"
+F_COMETCHAT: Final = "cometchat"
+F_CREATED: Final = "created"
+H_AUTHORIZATION: Final = "Authorization"
+BEARER: Final = "Bearer "
+APP_UNAUTHORIZED: Final = "APP_UNAUTHORIZED"  # the app's own error code: no or a wrong session
 
 # Real-time (WebSocket) frames, as the JS SDK sends and expects them.
 WS_TYPE_AUTH: Final = "auth"

@@ -40,11 +40,15 @@ def git_commit(cwd: Path | None = None) -> str | None:
     return commit[:12] if done.returncode == 0 and len(commit) == 40 else None
 
 
-def run_meta(load: Mapping[str, Any] | None = None, cwd: Path | None = None) -> dict[str, Any]:
-    """`run` in summary.json: authload's and Locust's versions, the commit, the load."""
+def run_meta(
+    load: Mapping[str, Any] | None = None, cwd: Path | None = None, *, tls_verify: bool = True
+) -> dict[str, Any]:
+    """`run` in summary.json: authload's and Locust's versions, the commit, the load, and whether
+    TLS certificates were verified (false only when the environment said `tls: {verify: false}`)."""
     return {
         "authload_version": _version("authload"),
         "locust_version": _version("locust"),
         "git_commit": git_commit(cwd),
         "load": dict(load or {}),
+        "tls_verify": tls_verify,
     }

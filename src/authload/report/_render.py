@@ -10,13 +10,14 @@ from ._correctness import HEAD as CORRECTNESS_HEAD
 from ._correctness import NONE as NO_CORRECTNESS_ROWS
 from ._correctness import correctness_rows
 from ._figures import Figures
+from ._http_table import LEGEND, console_lines, markdown_lines, text_table
 from ._summary import RunSummary
 from ._verdict import Verdict, format_value
 
 # Characters XML 1.0 cannot hold at all, not even escaped (ElementTree writes them raw).
 _NOT_XML = re.compile("[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-_COLUMNS = ("Type", "Name", "Reqs", "Fails", "Err%", "p50", "p90", "p95", "p99", "Max", "Req/s", "Conns")
-_MD_COLUMNS = (*_COLUMNS[:5], "p50 ms", "p90 ms", "p95 ms", "p99 ms", "Max ms", "Req/s", "Conns")
+_COLUMNS = ("Type", "Name", "Count", "Fails", "Err%", "p50", "p90", "p95", "p99", "Max", "Per s", "Conns")
+_MD_COLUMNS = (*_COLUMNS[:5], "p50 ms", "p90 ms", "p95 ms", "p99 ms", "Max ms", "Per s", "Conns")
 
 
 def _row(kind: str, name: str, f: Figures) -> list[str]:
@@ -42,16 +43,9 @@ def _rows(summary: RunSummary) -> list[list[str]]:
 
 def console_table(summary: RunSummary) -> str:
     """The end-of-run table (latencies in ms), thresholds and verdict."""
-    rows = [list(_COLUMNS), *_rows(summary)]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(_COLUMNS))]
-    lines = [
-        "  ".join(
-            cell.ljust(w) if i < 2 else cell.rjust(w)
-            for i, (cell, w) in enumerate(zip(row, widths, strict=True))
-        )
-        for row in rows
-    ]
-    lines.insert(1, "-" * len(lines[0]))
+    lines = text_table(_rows(summary), _COLUMNS)
+    lines.append(LEGEND)
+    lines += console_lines(summary.http)
     lines.append("")
     lines += [f"  {verdict.describe()}" for verdict in summary.verdicts] or ["  (no thresholds)"]
     errors: Counter[str] = Counter()
@@ -131,8 +125,8 @@ def markdown(summary: RunSummary) -> str:
         "### Figures",
         "",
         (
-            "Latencies in milliseconds (ms); Req/s is requests per second; Conns counts the "
-            "connections opened (reconnects included)."
+            "Latencies in milliseconds (ms); Per s is per second; Conns counts the "
+            "connections opened (reconnects included). " + LEGEND
         ),
         "",
     ]
@@ -141,6 +135,7 @@ def markdown(summary: RunSummary) -> str:
         "|" + "---|" * len(_MD_COLUMNS),
         *("| " + " | ".join(row) + " |" for row in _rows(summary)),
     ]
+    lines += markdown_lines(summary.http)
     lines += ["", "### Errors by step and code", ""]
     errors = [
         f"| {name} | {code} | {count} |"

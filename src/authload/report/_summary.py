@@ -32,6 +32,7 @@ class RunSummary:
     files: dict[str, str] = field(default_factory=dict)
     distributed: dict[str, Any] | None = None  # workers' figures, lost and rejected workers
     open_model: dict[str, Any] | None = None  # `arrivals` and `intended` of an arrival-rate run
+    http: dict[str, Any] | None = None  # HTTP requests as the backend counts them (load, setup, cleanup)
 
     @property
     def passed(self) -> bool:
@@ -61,6 +62,7 @@ class RunSummary:
             "verdict": "pass" if self.passed else "fail",
             "exit_code": self.exit_code,
             "files": self.files,
+            **({"http": self.http} if self.http is not None else {}),
             **(self.distributed or {}),
             **(self.open_model or {}),
         }

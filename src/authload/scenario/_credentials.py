@@ -1,4 +1,4 @@
-"""Credentials a scenario needs, checked against the environment before any traffic.
+"""What a scenario needs of its environment, checked before any traffic: keys and hosts.
 
 A step whose credential the environment lacks would fail every time on the
 wire (`AUTH_ERR_EMPTY_APIKEY` at 100%); it is a configuration error instead
@@ -67,3 +67,25 @@ def _how_to_set(field: str, env_path: Path | None) -> str:
     if names:
         return f"set {', '.join(name for name, _ in names)} ({field}: {raw})"
     return f"set {field} in the environment file"
+
+
+def check_http_hosts(scenario: Scenario, env: Environment, env_path: Path | None = None) -> None:
+    """Raise `ConfigError` (exit 2) for an http step the environment cannot take: a path with no
+    `app_base_url` to go under, or an absolute URL on a host that is not the environment's own
+    (rest, client, app) or in its `extra_hosts`, where the app's headers must not go."""
+    problems = []
+    allowed = env.allowed_hosts()
+    for step in scenario.http_steps():
+        host = step.absolute_host()
+        if host is None and env.backend != "mock" and not env.app_base_url:
+            problems.append(
+                f"http step {step.name!r} goes to {step.url!r} under app_base_url, but environment "
+                f"{env.name!r} has none: set app_base_url (your app server's URL)"
+            )
+        elif host is not None and host not in allowed:
+            problems.append(
+                f"http step {step.name!r} goes to host {host!r}, which is not one of environment "
+                f"{env.name!r}'s ({', '.join(sorted(allowed))}): add it to extra_hosts to allow it"
+            )
+    if problems:
+        raise ConfigError("\n".join(problems), source=str(env_path) if env_path else None)

@@ -16,9 +16,15 @@ a configuration error (exit 2) naming the field, never its value:
 - `region`: one of `us`, `eu`, `in`, `private`.
 - `rest_base_url`, `client_base_url`: `http(s)://host[:port][/path]`, port
   1-65535; no user info, query, fragment or whitespace.
-- `rest_api_key`, `auth_key`: a valid HTTP header value, visible ASCII
-  (inner spaces allowed), no line breaks, NUL or other control characters,
-  no leading or trailing whitespace (a CRLF `.env` file leaves a `\r`).
+- `rest_api_key`, `auth_key`, `app_headers` values: a valid HTTP header
+  value, visible ASCII (inner spaces allowed), no line breaks, NUL or other
+  control characters, no leading or trailing whitespace (a CRLF `.env` file
+  leaves a `\r`); header names are HTTP tokens.
+- `app_base_url`: the app's own server (`http` steps' relative URLs), checked
+  like the other URLs; `extra_hosts`: host names an `http` step's absolute URL
+  may name besides the environment's own hosts (an app secret goes nowhere else).
+- `tls`: certificates are verified; `ca_file` (PEM, relative to this file)
+  adds a CA to the system's roots, `verify: false` turns verification off.
 """
 
 from __future__ import annotations
@@ -30,11 +36,29 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from ..mock import MockConfig
+from ..protocol import wire
+from ..protocol._http_step import HEADER_VALUE
 
 _APP_ID = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
-_HEADER_VALUE = re.compile(r"[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?")
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}")
+_LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
 _URL_TEXT = re.compile(r"[\x21-\x7e]+")
 _HOST = re.compile(r"[a-z0-9._-]+|[0-9a-f:.]+")  # a name or IPv4 address, or an IPv6 literal
+
+
+class Tls(BaseModel):
+    """How HTTPS and WSS connections are checked."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    ca_file: str | None = Field(None, description="PEM file of CA certificates added to the system's roots")
+    verify: bool = Field(True, description="false: certificates are not verified (the run says so)")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Tls:
+        if self.ca_file is not None and not self.verify:
+            raise ValueError("ca_file has no use with verify: false; give one or the other")
+        return self
 
 
 class Environment(BaseModel):
@@ -53,6 +77,16 @@ class Environment(BaseModel):
     client_base_url: str | None = Field(None, description="default: built from app_id and region")
     rest_api_key: SecretStr | None = None
     auth_key: SecretStr | None = None
+    app_base_url: str | None = Field(
+        None, description="the app's own server: where http steps' relative URLs go (mock: its /app)"
+    )
+    app_headers: dict[str, SecretStr] = Field(
+        default_factory=dict, description="headers of every http step, e.g. the app's session (${VAR}s)"
+    )
+    extra_hosts: tuple[str, ...] = Field(
+        (), description="host names an http step's absolute URL may name besides this environment's own"
+    )
+    tls: Tls = Field(default_factory=Tls)
     timeout: float = Field(10.0, gt=0, le=300, description="seconds per request")
     mock: MockConfig | None = None
 
@@ -67,18 +101,28 @@ class Environment(BaseModel):
     @classmethod
     def _header_value(cls, value: SecretStr | None) -> SecretStr | None:
         # An empty Auth Key means "none" (`${COMETCHAT_AUTH_KEY:-}`); anything else is sent as a header.
-        if (
-            value is not None
-            and value.get_secret_value()
-            and not _HEADER_VALUE.fullmatch(value.get_secret_value())
-        ):
-            raise ValueError(
-                "cannot be sent as an HTTP header: it holds a line break, a control or non-ASCII "
-                "character, or leading/trailing whitespace (value not shown)"
-            )
+        if value is not None and value.get_secret_value():
+            _check_header_value(value.get_secret_value())
         return value
 
-    @field_validator("rest_base_url", "client_base_url")
+    @field_validator("app_headers")
+    @classmethod
+    def _headers(cls, headers: dict[str, SecretStr]) -> dict[str, SecretStr]:
+        for name, value in headers.items():
+            if not _HEADER_NAME.fullmatch(name):
+                raise ValueError(f"{name!r} is not an HTTP header name")
+            _check_header_value(value.get_secret_value())
+        return headers
+
+    @field_validator("extra_hosts")
+    @classmethod
+    def _hosts(cls, hosts: tuple[str, ...]) -> tuple[str, ...]:
+        for host in hosts:
+            if not _HOST.fullmatch(host.lower()):
+                raise ValueError(f"{host!r} is not a host name or address")
+        return tuple(host.lower() for host in hosts)
+
+    @field_validator("rest_base_url", "client_base_url", "app_base_url")
     @classmethod
     def _base_url(cls, value: str | None) -> str | None:
         if value is not None:
@@ -108,26 +152,54 @@ class Environment(BaseModel):
 
     def resolve(self, base_url: str | None = None) -> Target:
         """Concrete hosts and keys; `base_url` is where an embedded mock listens."""
+        headers = {name: value.get_secret_value() for name, value in self.app_headers.items()}
+        common = {
+            "timeout": self.timeout,
+            "extra_hosts": self.extra_hosts,
+            "tls_verify": self.tls.verify,
+            "ca_pem": _read_pem(self.tls.ca_file),
+        }
         if self.backend == "mock":
             mock = self.mock_config()
             url = base_url or self.rest_base_url or ""
+            # The mock's sample app server, unless the file names an app server of its own.
+            default_headers = (
+                {} if self.app_base_url else {wire.H_AUTHORIZATION: wire.BEARER + mock.app_secret}
+            )
             return Target(
                 app_id=self.app_id or mock.app_id,
                 rest_base_url=url,
                 client_base_url=self.client_base_url or url,
+                app_base_url=self.app_base_url or url + wire.APP_PREFIX,
                 rest_api_key=_reveal(self.rest_api_key) or mock.rest_api_key,
                 auth_key=_reveal(self.auth_key) or mock.auth_key,
-                timeout=self.timeout,
+                app_headers={**default_headers, **headers},
+                **common,
             )
         app_id = self.app_id or ""
         return Target(
             app_id=app_id,
             rest_base_url=self.rest_base_url or f"https://{app_id}.api-{self.region}.cometchat.io",
             client_base_url=self.client_base_url or f"https://{app_id}.apiclient-{self.region}.cometchat.io",
+            app_base_url=self.app_base_url or "",
             rest_api_key=_reveal(self.rest_api_key),
             auth_key=_reveal(self.auth_key),
-            timeout=self.timeout,
+            app_headers=headers,
+            **common,
         )
+
+    def allowed_hosts(self) -> set[str]:
+        """Host names an http step's absolute URL may name: this environment's own and `extra_hosts`
+        (an embedded mock listens on loopback)."""
+        hosts = set(self.extra_hosts)
+        if self.embedded_mock:
+            hosts.update(_LOOPBACK_HOSTS)
+        target = self.resolve("http://127.0.0.1")
+        for url in (target.rest_base_url, target.client_base_url, target.app_base_url):
+            host = urlsplit(url).hostname
+            if host:
+                hosts.add(host)
+        return hosts
 
 
 class Target(BaseModel):
@@ -140,11 +212,26 @@ class Target(BaseModel):
     client_base_url: str
     rest_api_key: str = Field(repr=False)
     auth_key: str = Field(repr=False)
+    app_base_url: str = ""  # "" when the environment names no app server
+    app_headers: dict[str, str] = Field(default_factory=dict, repr=False)  # the app's session, ...
+    extra_hosts: tuple[str, ...] = ()
+    tls_verify: bool = True
+    ca_pem: str = Field("", repr=False)
     timeout: float = 10.0
 
     def secrets(self) -> list[str]:
         """The values a report must never contain."""
-        return [value for value in (self.rest_api_key, self.auth_key) if value]
+        values = [self.rest_api_key, self.auth_key, *self.app_headers.values()]
+        # "Bearer abc": the whole value, and the credential after its scheme.
+        values += [value.partition(" ")[2] for value in self.app_headers.values()]
+        return [value for value in values if value]
+
+    def base_urls(self) -> dict[str, str]:
+        """The base URL of each host kind a request may name (`app` only when there is one)."""
+        urls = {"rest": self.rest_base_url, "client": self.client_base_url}
+        if self.app_base_url:
+            urls["app"] = self.app_base_url
+        return urls
 
 
 def _url_problem(url: str) -> str | None:
@@ -171,3 +258,19 @@ def _url_problem(url: str) -> str | None:
 
 def _reveal(secret: SecretStr | None) -> str:
     return secret.get_secret_value() if secret is not None else ""
+
+
+def _check_header_value(value: str) -> None:
+    if not HEADER_VALUE.fullmatch(value):
+        raise ValueError(
+            "cannot be sent as an HTTP header: it holds a line break, a control or non-ASCII "
+            "character, or leading/trailing whitespace (value not shown)"
+        )
+
+
+def _read_pem(path: str | None) -> str:
+    """The CA file's text (checked when the environment was loaded; see `_loader`)."""
+    if path is None:
+        return ""
+    with open(path, encoding="ascii") as handle:
+        return handle.read()

@@ -11,11 +11,11 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from .._exceptions import ConfigError
-from ._credentials import check_credentials
+from ._credentials import check_credentials, check_http_hosts
 from ._environment import Environment
 from ._identities import csv_path, read_identities
-from ._model import Scenario
-from ._yaml import VARIABLE, SourceMap, dotted, load_yaml
+from ._model import HTTP, Scenario
+from ._yaml import VARIABLE, SourceMap, dotted, load_yaml, substitute_variables
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -25,9 +25,13 @@ _MESSAGES = {
 }
 
 
-def load_scenario(path: str | Path) -> Scenario:
-    """Read and validate a scenario file."""
+def load_scenario(path: str | Path, environ: Mapping[str, str] | None = None) -> Scenario:
+    """Read and validate a scenario file; `${VAR}`s in its http steps come from `environ`
+    (default: the process environment) and are kept as secrets (`Scenario.secrets`)."""
     data, smap = load_yaml(Path(path))
+    secrets: list[str] = []
+    if isinstance(data, dict):
+        data = _substitute_http(data, smap, os.environ if environ is None else environ, secrets)
     scenario = _validate(Scenario, data, smap)
     problems = scenario.problems()
     if problems:
@@ -37,7 +41,23 @@ def load_scenario(path: str | Path) -> Scenario:
         read_identities(found)
         identities = scenario.identities.model_copy(update={"csv": str(found)})
         scenario = scenario.model_copy(update={"identities": identities})
-    return scenario
+    return scenario.with_secrets(secrets)
+
+
+def _substitute_http(
+    data: dict[Any, Any], smap: SourceMap, environ: Mapping[str, str], secrets: list[str]
+) -> dict[Any, Any]:
+    """`${VAR}` in http steps (headers, bodies, URLs: an app session, say), from `environ`."""
+    flows = data.get("flows")
+    if not isinstance(flows, dict):
+        return data
+    for flow_name, flow in flows.items():
+        steps = flow.get("steps") if isinstance(flow, dict) else None
+        for index, step in enumerate(steps if isinstance(steps, list) else []):
+            if isinstance(step, dict) and isinstance(step.get(HTTP), dict):
+                path = ("flows", flow_name, "steps", index, HTTP)
+                step[HTTP] = substitute_variables(step[HTTP], path, smap, environ, secrets)
+    return data
 
 
 def load_environment(
@@ -46,7 +66,36 @@ def load_environment(
     """Read `config/NAME.yaml` (or a path), resolving `${VAR}` from the environment."""
     path = environment_path(name_or_path, config_dir)
     data, smap = load_yaml(path, substitute=True, environ=environ)
-    return _validate(Environment, data, smap)
+    return _with_files(_validate(Environment, data, smap), path, smap)
+
+
+def _with_files(env: Environment, path: Path, smap: SourceMap) -> Environment:
+    """Files an environment names, relative to it, made absolute and checked now (exit 2)."""
+    folder = path.parent
+    if env.tls.ca_file is not None:
+        found = _existing(folder, env.tls.ca_file, ("tls", "ca_file"), smap)
+        try:
+            text = found.read_text(encoding="ascii")
+        except (OSError, UnicodeDecodeError):
+            raise smap.error(("tls", "ca_file"), f"cannot read {found} as PEM text") from None
+        if "-----BEGIN CERTIFICATE-----" not in text:
+            raise smap.error(("tls", "ca_file"), f"{found} holds no PEM certificate")
+        env = env.model_copy(update={"tls": env.tls.model_copy(update={"ca_file": str(found)})})
+    mock = env.mock
+    if mock is not None and mock.tls_cert and mock.tls_key:
+        cert = _existing(folder, mock.tls_cert, ("mock", "tls_cert"), smap)
+        key = _existing(folder, mock.tls_key, ("mock", "tls_key"), smap)
+        env = env.model_copy(
+            update={"mock": mock.model_copy(update={"tls_cert": str(cert), "tls_key": str(key)})}
+        )
+    return env
+
+
+def _existing(folder: Path, name: str, where: tuple[str, ...], smap: SourceMap) -> Path:
+    found = (folder / name).resolve()
+    if not found.is_file():
+        raise smap.error(where, f"no file {found}")
+    return found
 
 
 def load_run_files(
@@ -60,7 +109,9 @@ def load_run_files(
     (CometChat reserves Auth Keys for development) unless the run allows them."""
     scenario = load_scenario(scenario_path)
     env = load_environment(environment, config_dir)
-    check_credentials(scenario, env, environment_path(environment, config_dir))
+    env_path = environment_path(environment, config_dir)
+    check_credentials(scenario, env, env_path)
+    check_http_hosts(scenario, env, env_path)
     if env.production and scenario.uses_auth_key() and not (env.allow_auth_key or allow_auth_key):
         raise ConfigError(
             f"scenario {scenario.name!r} logs in with the Auth Key, which CometChat reserves for "
@@ -77,17 +128,23 @@ def check_file(path: str | Path) -> Scenario | Environment:
     data, _ = load_yaml(Path(path))
     if isinstance(data, dict) and "backend" in data:
         return load_environment(path, environ={**_stand_ins(data), **os.environ})
-    return load_scenario(path)
+    return load_scenario(path, environ={**_stand_ins(data), **os.environ})
 
 
-def _stand_ins(data: dict[Any, Any]) -> dict[str, str]:
-    """A valid-looking value for each `${VAR}` (without a default) of a top-level field."""
-    stand_ins = {}
-    for key, value in data.items():
-        for match in VARIABLE.finditer(value if isinstance(value, str) else ""):
+def _stand_ins(data: Any, key: Any = None) -> dict[str, str]:
+    """A valid-looking value for each `${VAR}` (without a default) anywhere in `data`."""
+    stand_ins: dict[str, str] = {}
+    if isinstance(data, dict):
+        for name, value in data.items():
+            stand_ins.update(_stand_ins(value, name))
+    elif isinstance(data, list):
+        for value in data:
+            stand_ins.update(_stand_ins(value, key))
+    elif isinstance(data, str):
+        for match in VARIABLE.finditer(data):
             if match.group(2) is None:
                 name = match.group(1)
-                url = isinstance(key, str) and key.endswith("_base_url")
+                url = isinstance(key, str) and key.endswith(("_base_url", "url"))
                 stand_ins[name] = "http://unset.invalid" if url else f"unset-{name.replace('_', '-').lower()}"
     return stand_ins
 

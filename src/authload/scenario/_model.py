@@ -10,12 +10,15 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PrivateAttr,
     ValidationInfo,
     field_validator,
     model_validator,
 )
 
+from ..protocol._http_step import NEW_UID, TOKEN, VAR
 from ._durations import parse_duration
+from ._http import HttpStep
 from ._load import INTENDED, Load, load_problems
 from ._thresholds import ARRIVALS, DEFAULT_GUARD, DEFAULT_GUARD_NOTE, TOTAL, Threshold, parse_threshold
 
@@ -32,6 +35,7 @@ STEPS = (
     "connect_realtime",
 )
 PAUSE = "pause"
+HTTP = "http"  # `{http: {name: ..., ...}}`: a request to the app's own server, named by its `name`
 LOCAL_STEPS = ("session_check",)  # send nothing, so they stay out of `total`
 # Matched with `fullmatch`: `$` would also match before a trailing newline ("ab\n").
 _CODE = re.compile(r"[A-Z][A-Z0-9_]{0,99}")
@@ -59,7 +63,11 @@ class Identities(_Strict):
     count: int = Field(10, ge=0, le=1_000_000, description="users created before the load")
     uid_prefix: str = Field("authload-", description="lowercase a-z 0-9 _ -; uids are prefix + number")
     include_sample_users: bool = Field(False, description="also use cometchat-uid-1 .. -5")
-    tokens: Literal["pre_minted", "in_flow"] = "pre_minted"
+    tokens: Literal["pre_minted", "in_flow", "from_app"] = Field(
+        "pre_minted",
+        description="pre_minted: a token per user before the load; in_flow: flows mint them "
+        "(create_auth_token); from_app: an http step captures it from the app's server",
+    )
     cleanup: Literal["delete", "keep"] = "delete"
     concurrency: int = Field(32, ge=1, le=1024, description="provisioning requests in flight")
     csv: str | None = Field(
@@ -85,16 +93,28 @@ class Identities(_Strict):
 
 
 class Step(_Strict):
-    """One step of a flow: an auth step by name, or a pause of `pause` seconds (min, max)."""
+    """One step of a flow: an auth step by name, a pause of `pause` seconds (min, max), or an
+    `http` request (named by its own `name`)."""
 
     name: str
     pause: tuple[float, float] | None = None
     expect: str | None = Field(
         None, description="an error code this step must get (a success is a correctness failure)"
     )
+    http: HttpStep | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _http_name(cls, data: Any) -> Any:
+        # `{http: {...}}` is named by its own `name` (a missing one is the http step's error).
+        if isinstance(data, dict) and isinstance(data.get(HTTP), dict) and "name" not in data:
+            return {**data, "name": data[HTTP].get("name", "")}
+        return data
 
     @model_validator(mode="after")
     def _consistent(self) -> Step:
+        if self.http is not None:
+            return self._http_consistent()
         if self.name not in (*STEPS, PAUSE):
             raise ValueError(f"unknown step {self.name!r}; expected one of {', '.join((*STEPS, PAUSE))}")
         if self.name != PAUSE:
@@ -112,6 +132,13 @@ class Step(_Strict):
             raise ValueError(f"pause must run from short to long, between 0 and {MAX_PAUSE:.0f}s")
         return self
 
+    def _http_consistent(self) -> Step:
+        if self.name in (*STEPS, PAUSE, HTTP, TOTAL):
+            raise ValueError(f"an http step cannot be named {self.name!r}: that is a built-in name")
+        if self.pause is not None or self.expect is not None:
+            raise ValueError("an http step takes expect_status, not pause or expect")
+        return self
+
 
 def _parse_step(value: Any) -> Step | dict[str, Any]:
     if isinstance(value, str):
@@ -125,8 +152,10 @@ def _parse_step(value: Any) -> Step | dict[str, Any]:
         if not isinstance(options, dict) or set(options) != {"expect"}:
             raise ValueError(f"options of a step are {{{name}: {{expect: ERROR_CODE}}}}")
         return Step(name=name, expect=options["expect"])
-    if isinstance(value, dict) and set(value) in ({"name", "pause"}, {"name", "pause", "expect"}):
-        return value  # the form `model_dump` writes (master to workers): pydantic checks it as a Step
+    if isinstance(value, dict) and (list(value) == [HTTP] or _DUMPED <= set(value) <= _DUMPED_MAX):
+        # pydantic checks an http step (its errors name the field inside it), and the form
+        # `model_dump` writes (master to workers) as a Step
+        return value
     if isinstance(value, dict) and list(value) == [PAUSE]:
         low, _, high = str(value[PAUSE]).partition("-")
         low_s, high_s = parse_duration(low), parse_duration(high or low)
@@ -135,9 +164,10 @@ def _parse_step(value: Any) -> Step | dict[str, Any]:
         if high_s > MAX_PAUSE:
             raise ValueError(f"a pause can be at most {MAX_PAUSE:.0f}s")
         return Step(name=PAUSE, pause=(low_s, high_s))
-    raise ValueError("a step is a step name or {pause: DURATION[-DURATION]}")
+    raise ValueError("a step is a step name, {pause: DURATION[-DURATION]} or {http: {...}}")
 
 
+_DUMPED, _DUMPED_MAX = {"name", "pause"}, {"name", "pause", "expect", HTTP}
 StepField = Annotated[
     Step, BeforeValidator(lambda value: value if isinstance(value, Step) else _parse_step(value))
 ]  # `_parse_step` returns a Step, or the dict form for pydantic to check as one
@@ -158,9 +188,10 @@ class Flow(_Strict):
 
     @property
     def needs_pool(self) -> bool:
-        """Whether a cycle starts as a provisioned user (its first auth step is not create_user)."""
-        first = next((step.name for step in self.steps if step.name != PAUSE), None)
-        return first != "create_user"
+        """Whether a cycle starts as a provisioned user: its first auth step does not sign a new
+        user up (create_user, or an http step with `{new_uid}`)."""
+        first = next((step for step in self.steps if step.name != PAUSE), None)
+        return first is not None and not _signs_up(first)
 
 
 class Scenario(_Strict):
@@ -176,6 +207,19 @@ class Scenario(_Strict):
         description="absent: the default guard total.error_rate < 5% and total.correctness_failures == 0; "
         "{}: no rules",
     )
+
+    # Values of the `${VAR}`s in its http steps (an app session, say): masked in every output.
+    _secrets: tuple[str, ...] = PrivateAttr(default=())
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        return self._secrets
+
+    def with_secrets(self, secrets: list[str] | tuple[str, ...]) -> Scenario:
+        """This scenario, remembering the values its `${VAR}`s had."""
+        copy = self.model_copy()
+        copy._secrets = tuple(secrets)
+        return copy
 
     @field_validator("name", "description")
     @classmethod
@@ -206,6 +250,8 @@ class Scenario(_Strict):
             problem = _token_problem(flow, self.identities) or _pool_problem(flow) or _session_problem(flow)
             if problem:
                 found.append((("flows", name, "steps"), problem))
+            found += [(("flows", name, "steps", *where), problem) for where, problem in _http_problems(flow)]
+        found += self._http_name_problems()
         pool = self.identities.count or self.identities.include_sample_users or self.identities.csv
         if self.uses_pool() and not pool:
             found.append((("identities", "count"), "a flow logs in as a provisioned user, but count is 0"))
@@ -217,6 +263,28 @@ class Scenario(_Strict):
             except ValueError as error:
                 found.append((("thresholds", key), str(error)))
         return found
+
+    def _http_name_problems(self) -> list[tuple[tuple[str | int, ...], str]]:
+        """An http step's name is its row: not a flow's, and one request per name."""
+        found: list[tuple[tuple[str | int, ...], str]] = []
+        seen: dict[str, HttpStep] = {}
+        for flow_name, flow in self.flows.items():
+            for index, step in enumerate(flow.steps):
+                if step.http is None:
+                    continue
+                where: tuple[str | int, ...] = ("flows", flow_name, "steps", index, HTTP, "name")
+                if step.name in self.flows:
+                    found.append(
+                        (where, f"{step.name!r} names a flow too; thresholds could not tell them apart")
+                    )
+                elif seen.setdefault(step.name, step.http) != step.http:
+                    found.append((where, f"two different http steps are named {step.name!r}"))
+        return found
+
+    def http_steps(self) -> list[HttpStep]:
+        """Every http step of the scenario (once per name)."""
+        found = {step.name: step.http for flow in self.flows.values() for step in flow.steps if step.http}
+        return list(found.values())
 
     def step_names(self) -> set[str]:
         """The auth steps any flow runs (pauses excluded)."""
@@ -246,10 +314,35 @@ class Scenario(_Strict):
         return any(flow.needs_pool for flow in self.flows.values() if flow.weight > 0)
 
 
+def _signs_up(step: Step) -> bool:
+    """Whether the step makes a new user the cycle's identity."""
+    return step.name == "create_user" or (step.http is not None and NEW_UID in step.http.spec().names())
+
+
+def _http_problems(flow: Flow) -> list[tuple[tuple[int | str, ...], str]]:
+    """`{var.NAME}` needs an earlier capture of NAME in the flow (`{token}`: see `_token_problem`)."""
+    captured: set[str] = set()
+    found: list[tuple[tuple[int | str, ...], str]] = []
+    for index, step in enumerate(flow.steps):
+        if step.http is None:
+            continue
+        for name in sorted(step.http.spec().names()):
+            if name.startswith(VAR) and name[len(VAR) :] not in captured:
+                found.append(
+                    (
+                        (index, HTTP),
+                        f"{{{name}}} has no value here: no earlier http step of this flow "
+                        f"captures {name[len(VAR) :]!r}",
+                    )
+                )
+        captured |= set(step.http.capture)
+    return found
+
+
 def _pool_problem(flow: Flow) -> str | None:
     """A cycle on a provisioned user must not delete it: the pool would empty as the run goes."""
     for step in flow.steps:
-        if step.name == "create_user":
+        if _signs_up(step):
             return None
         if step.name == "delete_user":
             return "delete_user would delete a provisioned user; create_user first in this flow"
@@ -274,19 +367,23 @@ def _session_problem(flow: Flow) -> str | None:
 
 
 def _token_problem(flow: Flow, identities: Identities) -> str | None:
-    """Why a flow could not get the token it logs in with, if it could not."""
+    """Why a flow could not get the token it logs in with (or an http step sends), if it could not."""
     has_token = identities.tokens == "pre_minted"
     created = False
     for step in flow.steps:
-        if step.name == "create_user":
+        names = step.http.spec().names() if step.http is not None else set()
+        if _signs_up(step):
             created, has_token = True, False
-        elif step.name in ("create_auth_token", "login_auth_key"):
+        if step.name in ("create_auth_token", "login_auth_key"):
             has_token = True
-        elif step.name == "login_auth_token" and not has_token:
+        elif (step.name == "login_auth_token" or TOKEN in names) and not has_token:
+            what = "login_auth_token" if step.http is None else f"http step {step.name!r} ({{token}})"
             if created:
-                return "login_auth_token after create_user needs create_auth_token first"
+                return f"{what} after a sign-up needs a token first: create_auth_token or an http capture"
             return (
-                "login_auth_token needs a token: add create_auth_token first "
-                "or set identities.tokens: pre_minted"
+                f"{what} needs a token: add create_auth_token or an http step that captures token "
+                "first, or set identities.tokens: pre_minted"
             )
+        if step.http is not None and "token" in step.http.capture:
+            has_token = True
     return None

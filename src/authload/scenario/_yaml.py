@@ -118,7 +118,7 @@ def load_yaml(
     smap = SourceMap(source)
     data = _walk(node, (), smap) if node is not None else None
     if substitute:
-        data = _substitute(data, (), smap, os.environ if environ is None else environ)
+        data = substitute_variables(data, (), smap, os.environ if environ is None else environ)
     return data, smap
 
 
@@ -154,11 +154,21 @@ def _scalar(node: yaml.Node, smap: SourceMap) -> Any:
         ) from None
 
 
-def _substitute(data: Any, path: Path_, smap: SourceMap, environ: Mapping[str, str]) -> Any:
+def substitute_variables(
+    data: Any, path: Path_, smap: SourceMap, environ: Mapping[str, str], found: list[str] | None = None
+) -> Any:
+    """`data` (at `path` of the file) with every `${VAR}` replaced; the values that came from the
+    environment are added to `found` (they are secrets: reports mask them)."""
     if isinstance(data, dict):
-        return {key: _substitute(value, (*path, key), smap, environ) for key, value in data.items()}
+        return {
+            key: substitute_variables(value, (*path, key), smap, environ, found)
+            for key, value in data.items()
+        }
     if isinstance(data, list):
-        return [_substitute(value, (*path, index), smap, environ) for index, value in enumerate(data)]
+        return [
+            substitute_variables(value, (*path, index), smap, environ, found)
+            for index, value in enumerate(data)
+        ]
     if not isinstance(data, str) or "${" not in data:
         return data
     smap.variables[path] = [match.group(1) for match in VARIABLE.finditer(data)]
@@ -167,6 +177,8 @@ def _substitute(data: Any, path: Path_, smap: SourceMap, environ: Mapping[str, s
         name, default = match.group(1), match.group(2)
         value = environ.get(name)
         if value:
+            if found is not None:
+                found.append(value)
             return value
         if default is not None:
             return default
