@@ -20,6 +20,7 @@ from pathlib import Path
 from . import protocol as p
 from ._exceptions import EXIT_OK, EXIT_RUN_ERROR, ApiError, BackendError, ConfigError
 from ._ledger import Ledger, LedgerWriter, run_ledgers
+from ._tls import check_hosts, client_context
 from .client import AdminClient
 from .scenario import load_environment
 
@@ -110,11 +111,14 @@ def _admin_client(ledger: Ledger, env_name: str | None, config_dir: str) -> Admi
             f"the environment names app {target.app_id!r}",
             source=str(source),
         )
+    context = client_context(target.tls_verify, target.ca_pem)
+    check_hosts([base_url or target.rest_base_url], context, env.timeout)  # an unverified host gets no key
     return AdminClient(
         base_url or target.rest_base_url,
         app_id=target.app_id,
         api_key=target.rest_api_key,
         timeout=env.timeout,
+        verify=context,
     )
 
 

@@ -26,6 +26,7 @@ from ._exceptions import EXIT_CONFIG_ERROR, EXIT_RUN_ERROR, ConfigError
 from ._ledger import cleanup_record
 from ._lifeline import PARENT_PID_VARIABLE
 from ._run_id import new_run_id
+from ._tls import check_hosts, client_context
 from .report import SCHEMA_VERSION, baseline_figures
 from .scenario import Load, format_duration, load_run_files, parse_duration
 
@@ -88,12 +89,23 @@ def _free_loopback_port() -> int:
 
 
 def check(config: Config) -> Load:
-    """Load both files and check the options now, so a mistake is exit 2 before anything starts.
+    """Load both files and check the options now, so a mistake is exit 2 before anything starts,
+    and each HTTPS host's certificate, so an unverified one is exit 3 before a key is sent.
 
     Returns the scenario's load, which the options override where given."""
-    scenario, _ = load_run_files(
+    scenario, env = load_run_files(
         config.scenario, config.env, config.config_dir, allow_auth_key=config.allow_auth_key
     )
+    _check_options(config)
+    if not env.embedded_mock:  # a certificate that does not verify: exit 3, before Locust starts
+        target = env.resolve()
+        check_hosts(
+            target.base_urls().values(), client_context(target.tls_verify, target.ca_pem), env.timeout
+        )
+    return scenario.load
+
+
+def _check_options(config: Config) -> None:
     if config.users is not None and config.users < 1:
         raise ConfigError(f"--users must be at least 1, not {config.users}")
     if config.spawn_rate is not None and not config.spawn_rate > 0:
@@ -107,7 +119,6 @@ def check(config: Config) -> Load:
             raise ConfigError(f"--run-time: {error}") from None
         if seconds <= 0:
             raise ConfigError("--run-time must be longer than 0s")
-    return scenario.load
 
 
 def run(config: Config) -> RunResult:

@@ -1,4 +1,5 @@
-"""Transport failures by type, in one table both drivers use (httpx's and geventhttpclient's).
+"""Transport failures by type, in one table both drivers use (httpx's and geventhttpclient's),
+and the one cap on how much of an answer they read.
 
 A failure is classified by the first class in this table that it (or, first,
 the exception that caused it) is an instance of, never by the words of its
@@ -19,9 +20,11 @@ import errno
 import socket
 import ssl
 
-from ._exceptions import TransportError
+from ._exceptions import ProtocolError, TransportError
 
 TLS, TIMEOUT, CONNECT, RESET = "tls", "timeout", "connect", "reset"
+MAX_BODY_BYTES = 1 << 20  # an answer is read this far; a longer one is PROTOCOL_BODY_TOO_LARGE
+BODY_TOO_LARGE = "PROTOCOL_BODY_TOO_LARGE"
 
 # (class, or "module.Class" of a library's class) -> cause; the first match wins.
 CAUSES: tuple[tuple[type[BaseException] | str, str], ...] = (
@@ -77,4 +80,9 @@ def transport_error(error: BaseException | None) -> TransportError:
     return TransportError(f"{cause}: {detail}", cause=cause)
 
 
-__all__ = ["CAUSES", "cause_of", "transport_error"]
+def too_large_error(status: int) -> ProtocolError:
+    """What both drivers raise for an answer longer than `MAX_BODY_BYTES` (not read on)."""
+    return ProtocolError(f"the answer is over {MAX_BODY_BYTES} bytes", status=status, code=BODY_TOO_LARGE)
+
+
+__all__ = ["BODY_TOO_LARGE", "CAUSES", "MAX_BODY_BYTES", "too_large_error", "cause_of", "transport_error"]

@@ -32,8 +32,9 @@ from . import (
     ui,
 )
 from .mock import parse_fault_spec
+from .protocol import wire
 from .scenario import Scenario, check_file, environment_path
-from .scenario._credentials import check_credentials
+from .scenario._credentials import check_credentials, check_http_hosts
 
 
 def _add_config_options(parser: argparse.ArgumentParser) -> None:
@@ -77,6 +78,8 @@ def _parser() -> argparse.ArgumentParser:
     mock_parser.add_argument(
         "--rate-limits", action="store_true", help="apply CometChat's per-minute limits (off by default)"
     )
+    mock_parser.add_argument("--tls-cert", metavar="FILE", help="PEM certificate: serve HTTPS and WSS")
+    mock_parser.add_argument("--tls-key", metavar="FILE", help="PEM private key of --tls-cert")
     _add_cleanup_parser(commands)
     validate_parser = commands.add_parser("validate", help="check scenario and environment files")
     validate_parser.add_argument("files", nargs="+", type=Path)
@@ -171,6 +174,13 @@ def _mock_settings(args: argparse.Namespace) -> MockConfig:
         base["seed"] = args.seed
     if args.rate_limits:
         base["rate_limits"] = {**base["rate_limits"], "enabled": True}
+    if bool(args.tls_cert) != bool(args.tls_key):
+        raise ConfigError("--tls-cert and --tls-key go together")
+    for option, name in ((args.tls_cert, "tls_cert"), (args.tls_key, "tls_key")):
+        if option:
+            if not Path(option).is_file():
+                raise ConfigError(f"--{name.replace('_', '-')} {option}: no such file")
+            base[name] = str(Path(option).resolve())
     try:
         return MockConfig.model_validate({**base, "faults": faults})
     except ValidationError as error:
@@ -212,6 +222,8 @@ def _mock(args: argparse.Namespace) -> int:
         print(f"  app id:       {settings.app_id}  (region {settings.region})")
         print(f"  REST API key: {settings.rest_api_key}  (fullAccess)")
         print(f"  Auth Key:     {settings.auth_key}  (authOnly)")
+        login = f"{base_url}{wire.APP_PREFIX}{wire.APP_LOGIN}"
+        print(f"  app server:   POST {login} with {wire.H_AUTHORIZATION}: {wire.BEARER}{settings.app_secret}")
         print("  admin:        GET /_mock/stats, POST /_mock/reset; Ctrl-C stops", flush=True)
 
     from . import serve_mock  # the ASGI stack loads only for this command
@@ -258,6 +270,7 @@ def _validate(args: argparse.Namespace) -> int:
                 break
             try:
                 check_credentials(scenario, env, env_path)
+                check_http_hosts(scenario, env, env_path)
             except ConfigError as error:
                 print(f"authload: {path} with {error}", file=sys.stderr)
                 status = EXIT_CONFIG_ERROR

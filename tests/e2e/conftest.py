@@ -40,7 +40,7 @@ thresholds:
 
 # What no output of any end-to-end test may contain: the keys every test uses (the mock's
 # defaults), and anything shaped like a CometChat auth token ({uid}_{seconds}{30 hex}).
-DEFAULT_SECRETS = (MockConfig().rest_api_key, MockConfig().auth_key)
+DEFAULT_SECRETS = (MockConfig().rest_api_key, MockConfig().auth_key, MockConfig().app_secret)
 TOKEN_SHAPE = re.compile(r"_\d{10}[0-9a-f]{30}")
 INPUT_SUFFIXES = {".yaml", ".yml", ".js", ".json5"}  # what tests write for a run to read
 _outputs: list[tuple[str, str]] = []  # (what, text) printed by runs of this test

@@ -105,7 +105,9 @@ def test_run_passes_and_reports_every_step(quick_scenario: Path, tmp_path: Path)
         summary["total"]["requests"],
         summary["total"]["failures"],
     )
-    assert re.search(rf"^HTTP requests \(load\)\s+{http['requests']}\s+{http['failures']}\s*$", result.stdout, re.M)
+    assert re.search(
+        rf"^HTTP requests \(load\)\s+{http['requests']}\s+{http['failures']}\s*$", result.stdout, re.M
+    )
     assert_no_secrets(result.stdout, result.stderr, *(p.read_text() for p in run_dir.iterdir()))
 
 

@@ -34,7 +34,7 @@ def _httpx_results(base_url: str) -> dict[str, Any]:
     with httpx.Client(timeout=TIMEOUT) as client:
 
         def runner(url: str) -> Any:
-            return lambda flow: run_flow(flow, client, {"rest": url, "client": url})
+            return lambda flow: run_flow(flow, client, {"rest": url, "client": url, "app": url + "/app"})
 
         results = {name: check(runner(base_url), "httpx") for name, check in CHECKS.items()}
         with closed_port() as port:

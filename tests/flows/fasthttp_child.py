@@ -17,7 +17,8 @@ from authload.locust._driver import FastDriver
 
 
 def driver_for(base_url: str) -> FastDriver:
-    return FastDriver({"rest": base_url, "client": base_url}, timeout=float(sys.argv[2]))
+    urls = {"rest": base_url, "client": base_url, "app": base_url + "/app"}
+    return FastDriver(urls, timeout=float(sys.argv[2]))
 
 
 results = {name: check(driver_for(sys.argv[1]).run, "fasthttp") for name, check in CHECKS.items()}

@@ -8,10 +8,9 @@ from pathlib import Path
 import pytest
 
 from authload import ConfigError, MissingSecretError, load_scenario
-from authload.protocol import Response
+from authload.protocol import App, Response
 from authload.protocol._http_step import Template, build_request, find, http_exchange, parse_json_path
 from authload.protocol._steps import Credentials, Identity, VirtualUser
-from authload.protocol import App
 from authload.scenario import check_file, load_run_files
 
 GOOD = """\

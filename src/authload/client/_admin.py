@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ssl
 from types import TracebackType
 from typing import TypeVar
 
@@ -32,11 +33,13 @@ class AdminClient:
         api_key: str,
         timeout: float = 10.0,
         transport: httpx.BaseTransport | None = None,
+        verify: ssl.SSLContext | bool = True,
     ) -> None:
         self._app = p.App(app_id)
         self._api_key = api_key
         self._base_urls: dict[p.Host, str] = {"rest": rest_base_url.rstrip("/"), "client": ""}
-        self._client = httpx.Client(timeout=timeout, transport=transport)
+        # verify: certificates are checked (httpx's default), or with a context (`authload._tls`)
+        self._client = httpx.Client(timeout=timeout, transport=transport, verify=verify)
 
     def create_user(self, uid: str, name: str, *, with_auth_token: bool = False) -> p.User:
         """`POST /users`."""

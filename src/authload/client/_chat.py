@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import TracebackType
@@ -46,6 +47,7 @@ class ChatSession:
         app_id: str,
         timeout: float = 10.0,
         transport: httpx.BaseTransport | None = None,
+        verify: ssl.SSLContext | bool = True,
     ) -> None:
         self._app = p.App(app_id)
         self._state = SdkSession(self._app)
@@ -55,7 +57,8 @@ class ChatSession:
             "rest": rest_base_url.rstrip("/"),
             "client": (client_base_url or rest_base_url).rstrip("/"),
         }
-        self._client = httpx.Client(timeout=timeout, transport=transport)
+        # verify: certificates are checked (httpx's default), or with a context (`authload._tls`)
+        self._client = httpx.Client(timeout=timeout, transport=transport, verify=verify)
         self._listeners: dict[str, LoginListener] = {}
 
     def add_login_listener(self, listener_id: str, listener: LoginListener) -> None:

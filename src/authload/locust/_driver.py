@@ -44,7 +44,7 @@ from locust.contrib.fasthttp import FAILURE_EXCEPTIONS
 
 from .._exceptions import ProtocolError
 from .._tls import check_hosts, client_context
-from .._transport import transport_error
+from .._transport import MAX_BODY_BYTES, too_large_error, transport_error
 from ..protocol import Exchange, Host, Request, Response, run_exchange
 from ..scenario import Target
 from ._resolver import resolve_once
@@ -59,8 +59,6 @@ log = logging.getLogger("authload")
 
 # What FastHttpSession adds to every request; kept so the wire does not change.
 _DEFAULT_HEADERS = {"Accept-Encoding": "gzip, deflate, br"}
-MAX_BODY_BYTES = 1 << 20  # an answer is read this far; a longer one is PROTOCOL_BODY_TOO_LARGE
-BODY_TOO_LARGE = "PROTOCOL_BODY_TOO_LARGE"
 HOST_NOT_ALLOWED = "HOST_NOT_ALLOWED"
 # One entry of `FastDriver.log`: the request, its status (0: no answer), milliseconds, body bytes.
 Sent = tuple[Request, int, float, int]
@@ -246,9 +244,7 @@ def _read_capped(reply: Any) -> bytes:
     body: bytes = b"" if length is not None else reply.read(MAX_BODY_BYTES + 1)
     if length is not None or len(body) > MAX_BODY_BYTES:
         _close_unread(reply)
-        raise ProtocolError(
-            f"the answer is over {MAX_BODY_BYTES} bytes", status=reply.status_code, code=BODY_TOO_LARGE
-        )
+        raise too_large_error(reply.status_code)
     return body
 
 

@@ -17,6 +17,8 @@ from ._charts import bar_chart, line_chart
 from ._correctness import HEAD as CORRECTNESS_HEAD
 from ._correctness import NONE as NO_CORRECTNESS_ROWS
 from ._correctness import correctness_rows
+from ._http_table import HEAD as HTTP_HEAD
+from ._http_table import LEGEND, http_rows, outside_load
 from ._render import headline, limit_text, measured_text, verdict_word
 from ._summary import RunSummary
 from ._timeseries import Point, Timeline, distribution
@@ -49,6 +51,7 @@ def html_report(summary: RunSummary, meta: Mapping[str, Any], series: SeriesMap,
         body.append(f"<p><b>run error:</b> {escape(summary.error)}</p>")
     body += _thresholds(summary), _meta(summary, meta), _errors(summary), _correctness(summary)
     body.append(_figures_table(summary))
+    body.append(_http_table(summary))
     body.append("<h2>Steps</h2>")
     body += [_entry("step", name, series, started_at, summary.duration_s) for name in summary.steps]
     body.append("<h2>Flows (whole cycles)</h2>")
@@ -99,7 +102,14 @@ def _meta(summary: RunSummary, meta: Mapping[str, Any]) -> str:
         ("Locust", str(meta.get("locust_version") or "-")),
         ("git commit", str(meta.get("git_commit") or "not available")),
     ]
-    return "<h2>Run</h2>" + _table([], [[escape(k), escape(v)] for k, v in rows])
+    cells = [[escape(k), escape(v)] for k, v in rows]
+    if meta.get("tls_verify") is False:  # said loudly: keys went to hosts whose certificates no one checked
+        cells.append(
+            ["TLS", '<span class="verdict fail">certificates NOT verified (tls: {verify: false})</span>']
+        )
+    elif "tls_verify" in meta:
+        cells.append(["TLS", "certificates verified"])
+    return "<h2>Run</h2>" + _table([], cells)
 
 
 def _errors(summary: RunSummary) -> str:
@@ -119,8 +129,16 @@ def _correctness(summary: RunSummary) -> str:
     return title + (_table(CORRECTNESS_HEAD, rows) if rows else f"<p>{NO_CORRECTNESS_ROWS}</p>")
 
 
+def _http_table(summary: RunSummary) -> str:
+    rows = [[escape(cell) for cell in row] for row in http_rows(summary.http)]
+    if not rows:
+        return ""
+    note = f"<p class=muted>{escape(outside_load(summary.http))}.</p>"
+    return "<h2>HTTP requests (as the backend counts them)</h2>" + _table(list(HTTP_HEAD), rows) + note
+
+
 def _figures_table(summary: RunSummary) -> str:
-    head = ["entry", "requests", "failures", "error %", "p50 ms", "p90 ms", "p95 ms", "p99 ms", "max ms"]
+    head = ["entry", "count", "failures", "error %", "p50 ms", "p90 ms", "p95 ms", "p99 ms", "max ms"]
     entries = [("step", n, f) for n, f in summary.steps.items()]
     entries += [("cycle", n, f) for n, f in summary.cycles.items()]
     entries.append(("total", "steps on the wire", summary.total))
@@ -134,7 +152,8 @@ def _figures_table(summary: RunSummary) -> str:
         ]
         for kind, name, f in entries
     ]
-    return "<h2>Figures (latencies in ms, rates per second)</h2>" + _table(head, rows)
+    legend = f"<p class=muted>{escape(LEGEND)}</p>"
+    return "<h2>Figures (latencies in ms, rates per second)</h2>" + _table(head, rows) + legend
 
 
 def _entry(kind: str, name: str, series: SeriesMap, started_at: float, duration_s: float) -> str:
