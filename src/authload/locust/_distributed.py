@@ -99,8 +99,8 @@ def send_plans(runner: MasterRunner, plan: Plan, identities: list[Identity]) -> 
     state.expected_workers.clear()
     state.finished_workers.clear()
     state.lost_workers.clear()
-    active = runner.clients.ready + runner.clients.running + runner.clients.spawning
-    workers = membership.settle(runner, state.book, sorted(w.id for w in active))
+    needed = int(getattr(runner.environment.parsed_options, "expect_workers", 1) or 1)
+    workers = membership.settle(runner, state.book, needed)
     shape = runner.environment.shape_class
     for index, worker_id in enumerate(workers):
         share = identities[index :: len(workers)] or identities  # fewer identities than workers: share

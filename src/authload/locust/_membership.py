@@ -38,6 +38,7 @@ PROOF_MESSAGE = "authload_proof"
 REJECTED_MESSAGE = "authload_rejected"
 SIGNATURE_KEY = "authload_signature"
 PROOF_SECONDS = 3.0  # a worker on the same network answers in milliseconds
+ENOUGH_WORKERS_SECONDS = 10.0  # how long a start waits for --expect-workers proven workers
 MAX_ID_LENGTH = 80  # worker ids come from the worker: keep what we print of them short
 
 
@@ -52,6 +53,7 @@ class WorkerBook:
     ignored_reports: int = 0
     ignored_from: set[str] = field(default_factory=set)  # senders of figures whose tag did not check
     next_seq: itertools.count[int] = field(default_factory=itertools.count)
+    joined: dict[str, float] = field(default_factory=dict)  # worker id -> when a start first saw it
 
 
 def short(worker_id: Any) -> str:
@@ -195,12 +197,24 @@ def reject(runner: MasterRunner, book: WorkerBook, client_id: str) -> None:
         runner.handle_message(client_id, Message("client_stopped", None, client_id))
 
 
-def settle(runner: MasterRunner, book: WorkerBook, worker_ids: list[str]) -> list[str]:
-    """Wait (bounded) for these workers' proofs; reject the rest. Returns the proven ones."""
-    deadline = time.monotonic() + PROOF_SECONDS
-    while time.monotonic() < deadline and not all(w in book.proven or w in book.rejected for w in worker_ids):
+def settle(runner: MasterRunner, book: WorkerBook, needed: int = 1) -> list[str]:
+    """Wait (bounded) for the connected workers' proofs, rejecting whoever cannot give one, until
+    `needed` workers (Locust's --expect-workers) are proven. A rogue that connected first counted
+    toward Locust's --expect-workers: the run waits for the real ones rather than starting
+    without them. Returns the proven workers, in order."""
+    deadline = time.monotonic() + PROOF_SECONDS + ENOUGH_WORKERS_SECONDS
+    while True:
+        active = sorted(w.id for w in runner.clients.ready + runner.clients.running + runner.clients.spawning)
+        for worker_id in active:
+            started = book.joined.setdefault(worker_id, time.monotonic())
+            if worker_id not in book.proven and time.monotonic() - started > PROOF_SECONDS:
+                reject(runner, book, worker_id)
+        proven = [w for w in active if w in book.proven]
+        settled = all(w in book.proven or w in book.rejected for w in active)
+        if (settled and len(proven) >= needed) or time.monotonic() > deadline:
+            break
         gevent.sleep(0.02)
-    for worker_id in worker_ids:
+    for worker_id in active:
         if worker_id not in book.proven:
             reject(runner, book, worker_id)
-    return [w for w in worker_ids if w in book.proven]
+    return [w for w in active if w in book.proven]

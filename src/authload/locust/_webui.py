@@ -33,8 +33,11 @@ from ._plan import state_of
 
 STATIC = Path(__file__).with_name("webui")
 TAB = "authload"
+# Steps and cycles are counted as wholes (a step may send two requests, or none): Locust's own
+# Statistics tab counts the HTTP requests.
+_TITLES = {"requests": "count", "rps": "per s"}
 TABLE = [{"key": "kind", "title": "kind"}, {"key": "name", "title": "name"}] + [
-    {"key": key, "title": key} for key in FIGURES
+    {"key": key, "title": _TITLES.get(key, key)} for key in FIGURES
 ]
 _RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _started: dict[int, set[str]] = {}  # per environment: run ids this UI started (their files are served)

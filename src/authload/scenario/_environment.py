@@ -105,6 +105,12 @@ class Environment(BaseModel):
             _check_header_value(value.get_secret_value())
         return value
 
+    @field_validator("app_base_url", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        # `${APP_BASE_URL:-}` in a template: no app server named (http steps say so if they need one).
+        return None if value == "" else value
+
     @field_validator("app_headers")
     @classmethod
     def _headers(cls, headers: dict[str, SecretStr]) -> dict[str, SecretStr]:
