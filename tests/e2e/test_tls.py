@@ -146,3 +146,37 @@ def test_the_embedded_mock_serves_tls_from_its_section(certificates: dict[str, P
     result = run_cli("run", *_files(tmp_path, untrusted), "--report-dir", str(tmp_path / "r2"))
     assert result.returncode == 3 and "certificate verify failed" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_authload_cleanup_sends_no_key_to_an_untrusted_host(
+    tls_mock: MockProcess, certificates: dict[str, Path], tmp_path: Path
+) -> None:
+    """Users left by a `cleanup: keep` run: `authload cleanup` with an environment that does not
+    trust the backend's certificate stops (exit 3, nothing sent); with the run's own, it deletes."""
+    (tmp_path / "cfg").mkdir()
+    (tmp_path / "cfg" / "untrusted.yaml").write_text(_env(tls_mock))
+    trusted = _env(tls_mock, f"tls: {{ca_file: {certificates['ca']}}}\n")
+    files = _files(tmp_path, trusted)
+    (tmp_path / "s.yaml").write_text(
+        SCENARIO.replace(
+            "identities: {count: 3, uid_prefix: tls-}",
+            "identities: {count: 3, uid_prefix: tls-, cleanup: keep}",
+        )
+    )
+    assert run_cli("run", *files, "--report-dir", str(tmp_path / "r")).returncode == 0
+    run_id = only_run(tmp_path / "r").name
+    before = _stats(tls_mock, certificates["ca"])["totals"]["requests"]
+    refused = run_cli(
+        "cleanup",
+        run_id,
+        "--report-dir",
+        str(tmp_path / "r"),
+        "--env",
+        str(tmp_path / "cfg" / "untrusted.yaml"),
+    )
+    assert refused.returncode == 3 and "certificate verify failed" in refused.stderr, refused.stderr
+    assert "Traceback" not in refused.stderr
+    assert _stats(tls_mock, certificates["ca"])["totals"]["requests"] == before
+    done = run_cli("cleanup", run_id, "--report-dir", str(tmp_path / "r"))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert _stats(tls_mock, certificates["ca"])["routes"]["users.delete"]["requests"] >= 3
