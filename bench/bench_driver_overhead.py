@@ -24,7 +24,7 @@ from locust.event import EventHook
 
 from authload import AdminClient, MockConfig, MockProcess
 from authload import protocol as p
-from authload.locust._driver import FastDriver
+from authload.locust.load._driver import FastDriver
 from authload.protocol._steps import Credentials, Identity, VirtualUser
 
 

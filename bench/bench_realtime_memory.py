@@ -34,7 +34,7 @@ import httpx  # noqa: E402
 
 from authload import MockConfig, MockProcess  # noqa: E402
 from authload.client import AdminClient, ChatSession  # noqa: E402
-from authload.locust._realtime import RealtimeLink  # noqa: E402
+from authload.locust.load._realtime import RealtimeLink  # noqa: E402
 from authload.protocol._realtime import RealtimePlan, plan_realtime  # noqa: E402
 
 

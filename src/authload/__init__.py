@@ -8,8 +8,10 @@ The public API. Everything else lives in private modules or in the parts
 
 from typing import TYPE_CHECKING, Any
 
-from ._config import Config
-from ._exceptions import (
+from .client import AdminClient, ChatSession, LoginListener
+from .commands._config import Config
+from .commands._runner import RunResult, run, ui
+from .common._errors import (
     EXIT_CONFIG_ERROR,
     EXIT_OK,
     EXIT_RUN_ERROR,
@@ -23,8 +25,6 @@ from ._exceptions import (
     RunError,
     TransportError,
 )
-from ._runner import RunResult, run, ui
-from .client import AdminClient, ChatSession, LoginListener
 from .mock import MockConfig, MockProcess
 from .scenario import Environment, Scenario, load_environment, load_scenario
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from authload._schema import summary_schema
+from authload.commands._schema import summary_schema
 
 from .conftest import only_run, run_cli
 

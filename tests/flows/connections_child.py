@@ -15,8 +15,8 @@ from collections.abc import Generator
 import locust  # noqa: F401  (monkey-patches the interpreter, as in a real run)
 from gevent.server import StreamServer
 
-from authload.locust._driver import FastDriver
-from authload.locust._resolver import resolve_once
+from authload.locust.load._driver import FastDriver
+from authload.locust.load._resolver import resolve_once
 from authload.protocol import Request, Response
 
 

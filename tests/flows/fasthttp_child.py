@@ -13,7 +13,7 @@ import locust  # noqa: F401  (monkey-patches the interpreter, as in a real run)
 sys.path.insert(0, sys.argv[3])
 from checks import CHECKS, unreachable_code
 
-from authload.locust._driver import FastDriver
+from authload.locust.load._driver import FastDriver
 
 
 def driver_for(base_url: str) -> FastDriver:

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from authload import EXIT_CONFIG_ERROR, EXIT_RUN_ERROR
-from authload.cli import main
+from authload.commands.cli import main
 from authload.mock._config import ROUTE_NAMES
 
 
@@ -76,7 +76,7 @@ def busy_port() -> Iterator[int]:
 
 
 def _mock(*args: str) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "authload.cli", "mock", *args]
+    command = [sys.executable, "-m", "authload", "mock", *args]
     return subprocess.run(command, capture_output=True, text=True, timeout=30)
 
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from mock_helpers import client, code, key, me, mint, rest, stats, token
 
-from authload._exceptions import TransportError
+from authload.common._errors import TransportError
 from authload.mock import MockConfig, create_mock_app
 from authload.mock._app import API_ROUTES
 from authload.mock._config import ROUTE_NAMES, LatencyFault

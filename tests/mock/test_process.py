@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from authload._exceptions import RunError
+from authload.common._errors import RunError
 from authload.mock import MockConfig, MockProcess
 from authload.protocol import wire
 

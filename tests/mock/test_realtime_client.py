@@ -10,9 +10,9 @@ import httpx
 import pytest
 
 from authload import MockConfig, MockProcess
-from authload._exceptions import RealtimeError
 from authload.client import AdminClient, ChatSession
 from authload.client._realtime import open_realtime
+from authload.common._errors import RealtimeError
 from authload.protocol._messages import App, Session, User
 from authload.protocol._realtime import RealtimePlan, RealtimeUrl, auth_frame
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from authload.cli import main
+from authload.commands.cli import main
 
 SCENARIO = """\
 name: hostile

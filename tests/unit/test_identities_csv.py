@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from authload._exceptions import ConfigError
+from authload.common._errors import ConfigError
 from authload.scenario import load_scenario
 from authload.scenario._identities import read_identities
 

@@ -15,7 +15,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from authload.cli import main
+from authload.commands.cli import main
 
 FAST = settings(
     max_examples=int(os.environ.get("AUTHLOAD_PROPERTY_EXAMPLES", "50")),

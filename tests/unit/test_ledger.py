@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from authload._ledger import (
+from authload.pool._ledger import (
     KEPT,
     UNSETTLED,
     LedgerWriter,

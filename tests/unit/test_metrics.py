@@ -6,13 +6,13 @@ import sys
 from typing import Any
 
 from authload import ApiError
-from authload.locust._metrics import CYCLE, HTTP, STEP, Recorder, failure_code
+from authload.report._recorder import CYCLE, HTTP, STEP, Recorder, failure_code
 
 
 def test_locust_is_not_needed_for_metrics() -> None:
     import subprocess
 
-    code = "import sys, authload.locust._metrics; assert 'locust' not in sys.modules"
+    code = "import sys, authload.report._recorder; assert 'locust' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from authload.locust._metrics import STEP, Recorder
+from authload.report._recorder import STEP, Recorder
 
 KEY = (STEP, "login_auth_token")
 

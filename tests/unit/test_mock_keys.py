@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from authload.cli import main
+from authload.commands.cli import main
 
 SECRET = "abcdefSECRETkey"
 

@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from authload.locust import _progress as progress
+from authload.report import _progress as progress
 
 
 class Terminal(io.StringIO):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import logging
 
-from authload._redact import MASK, RedactingFilter, RedactingStream, Redactor
+from authload.common._redact import MASK, RedactingFilter, RedactingStream, Redactor
 
 KEY = "SEEDEDkeyNOThex-0123456789"
 TOKEN = "cometchat-uid-1_1700000000" + "ab" * 15

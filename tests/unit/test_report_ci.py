@@ -10,7 +10,7 @@ from xml.etree import ElementTree as ET
 import jsonschema
 import pytest
 
-from authload._schema import summary_schema
+from authload.commands._schema import summary_schema
 from authload.report import SCHEMA_VERSION, junit_xml, markdown, run_meta, summary_json, write_reports
 from authload.report._verdict import COUNTS
 from authload.scenario import METRICS

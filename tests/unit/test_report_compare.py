@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from authload.cli import main
+from authload.commands.cli import main
 from authload.report import Figures, Tolerance, compare, evaluate, summary_json
 from authload.scenario import parse_threshold
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from authload._schema import summary_schema
+from authload.commands._schema import summary_schema
 from authload.report import RunSummary, markdown
 from authload.report._html import html_report
 

@@ -10,8 +10,8 @@ import jsonschema
 import pytest
 import yaml
 
-from authload._schema import environment_schema, scenario_schema, schema_text, summary_schema
-from authload.cli import main
+from authload.commands._schema import environment_schema, scenario_schema, schema_text, summary_schema
+from authload.commands.cli import main
 from authload.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[2]

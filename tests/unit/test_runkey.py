@@ -6,8 +6,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from authload._exceptions import ConfigError
-from authload.locust._runkey import ENV_VAR, RunKey, resolve
+from authload.common._errors import ConfigError
+from authload.locust.distributed._runkey import ENV_VAR, RunKey, resolve
 
 KEY = RunKey("k" * 32)
 

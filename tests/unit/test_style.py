@@ -11,7 +11,7 @@ import types
 from pathlib import Path
 
 import authload
-from authload._config import config_fields
+from authload.commands._config import config_fields
 
 SRC = Path(authload.__file__).parent
 PROTOCOL_ALLOWED = {
@@ -143,7 +143,7 @@ def test_every_wire_constant_is_used_outside_it() -> None:
 def test_locust_and_gevent_stay_behind_one_door() -> None:
     code = (
         "import sys, authload, authload.protocol, authload.scenario, authload.mock, authload.client, "
-        "authload.report, authload.cli; "
+        "authload.report, authload.commands.cli; "
         "assert 'gevent' not in sys.modules and 'locust' not in sys.modules, sorted(sys.modules)"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
@@ -169,7 +169,7 @@ def test_public_api_is_sorted_and_documented() -> None:
 
 
 def test_cli_options_are_the_config_fields() -> None:
-    from authload.cli import _parser
+    from authload.commands.cli import _parser
 
     run_parser = _parser()._subparsers._group_actions[0].choices["run"]  # type: ignore[union-attr]
     options = {action.dest for action in run_parser._actions if action.dest != "help"}
@@ -177,7 +177,7 @@ def test_cli_options_are_the_config_fields() -> None:
 
 
 def test_every_raise_uses_the_taxonomy() -> None:
-    from authload import _exceptions
+    from authload.common import _errors as _exceptions
 
     allowed = {name for name in dir(_exceptions) if name[0].isupper()} | {
         "TypeError",
@@ -195,7 +195,7 @@ def test_every_raise_uses_the_taxonomy() -> None:
 
 
 def test_each_error_branch_has_its_exit_code() -> None:
-    from authload import _exceptions as e
+    from authload.common import _errors as e
 
     assert e.EXIT_CODES == {e.ConfigError: 2, e.BackendError: 3, e.RunError: 3}
     for kind, code in e.EXIT_CODES.items():

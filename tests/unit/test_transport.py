@@ -10,8 +10,8 @@ import httpx
 import pytest
 from geventhttpclient.response import HTTPConnectionClosed, HTTPParseError
 
-from authload._transport import transport_error
 from authload.client._driver import send
+from authload.common._transport import transport_error
 from authload.protocol import Request
 
 

@@ -38,7 +38,7 @@ class AdminClient:
         self._app = p.App(app_id)
         self._api_key = api_key
         self._base_urls: dict[p.Host, str] = {"rest": rest_base_url.rstrip("/"), "client": ""}
-        # verify: certificates are checked (httpx's default), or with a context (`authload._tls`)
+        # verify: certificates are checked (httpx's default), or with a context (`authload.common._tls`)
         self._client = httpx.Client(timeout=timeout, transport=transport, verify=verify)
 
     def create_user(self, uid: str, name: str, *, with_auth_token: bool = False) -> p.User:

@@ -11,7 +11,7 @@ from typing import TypeVar
 import httpx
 
 from .. import protocol as p
-from .._exceptions import BackendError, RealtimeError
+from ..common._errors import BackendError, RealtimeError
 from ..protocol._realtime import plan_realtime
 from ..protocol._sdk_session import SdkSession
 from ._driver import run_flow
@@ -57,7 +57,7 @@ class ChatSession:
             "rest": rest_base_url.rstrip("/"),
             "client": (client_base_url or rest_base_url).rstrip("/"),
         }
-        # verify: certificates are checked (httpx's default), or with a context (`authload._tls`)
+        # verify: certificates are checked (httpx's default), or with a context (`authload.common._tls`)
         self._client = httpx.Client(timeout=timeout, transport=transport, verify=verify)
         self._listeners: dict[str, LoginListener] = {}
 

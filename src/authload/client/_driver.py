@@ -7,7 +7,7 @@ from typing import TypeVar
 
 import httpx
 
-from .._transport import MAX_BODY_BYTES, too_large_error, transport_error
+from ..common._transport import MAX_BODY_BYTES, too_large_error, transport_error
 from ..protocol import Exchange, Host, Request, Response, run_exchange
 
 T = TypeVar("T")
@@ -20,7 +20,7 @@ def run_flow(flow: Exchange[T], client: httpx.Client, base_urls: Mapping[Host, s
 
 def send(client: httpx.Client, base_urls: Mapping[Host, str], request: Request) -> Response:
     """One request; transport failures become `TransportError`, classified by type (the table
-    the load path's driver uses too, `authload._transport`). A host that is no key of `base_urls`
+    the load path's driver uses too, `authload.common._transport`). A host that is no key of `base_urls`
     is an http step's absolute origin, sent to as it is."""
     url = base_urls.get(request.host, request.host) + request.path
     try:

@@ -33,8 +33,8 @@ from wsproto.events import (
     TextMessage,
 )
 
-from .._exceptions import RealtimeError
-from .._tls import client_context
+from ..common._errors import RealtimeError
+from ..common._tls import client_context
 from ..protocol._realtime import PING_FRAME, RealtimePlan, RealtimeUrl, read_auth_reply
 from ..protocol._wire import WS_CLOSE_LOGOUT
 
@@ -64,7 +64,7 @@ class RealtimeSocket:
     def __init__(self, url: RealtimeUrl, timeout: float, context: ssl.SSLContext | None = None) -> None:
         self.url = url
         self.timeout = timeout
-        self.context = context  # wss: verifying (default: the process's, see `authload._tls`)
+        self.context = context  # wss: verifying (default: the process's, see `authload.common._tls`)
         self._ws = WSConnection(ConnectionType.CLIENT)
         self._sock: socket.socket | None = None
         self._pending: list[str] = []

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from locust import events
 
-from authload.locust._arrivals import ArrivalUser
-from authload.locust._arrivals import on_init as listen_for_arrivals
-from authload.locust._lifecycle import register
-from authload.locust._options import add_arguments
-from authload.locust._shape import ScenarioShape
-from authload.locust._shape import on_init as choose_shape
-from authload.locust._user import AuthFlowUser
-from authload.locust._webui import on_init as extend_web_ui
+from .load._arrivals import ArrivalUser
+from .load._arrivals import on_init as listen_for_arrivals
+from .load._shape import ScenarioShape
+from .load._shape import on_init as choose_shape
+from .load._user import AuthFlowUser
+from .run._options import add_arguments
+from .run._run import register
+from .webui._routes import on_init as extend_web_ui
 
 events.init_command_line_parser.add_listener(add_arguments)
 register(events)

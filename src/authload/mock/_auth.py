@@ -21,9 +21,8 @@ from __future__ import annotations
 import hmac
 from collections.abc import Mapping
 
-from authload._exceptions import ApiError
-from authload.protocol import wire
-
+from ..common._errors import ApiError
+from ..protocol import wire
 from ._context import Call, MockState, Route
 
 _HOST = b"host"

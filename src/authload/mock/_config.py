@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from authload.protocol import wire
+from ..protocol import wire
 
 _FROZEN = ConfigDict(extra="forbid", frozen=True)
 

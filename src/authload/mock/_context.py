@@ -13,9 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import parse_qsl
 
-from authload._exceptions import ApiError
-from authload.protocol import wire
-
+from ..common._errors import ApiError
+from ..protocol import wire
 from ._config import MockConfig
 from ._counters import Counters
 from ._faults import FaultInjector

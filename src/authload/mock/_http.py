@@ -21,9 +21,8 @@ import socket
 import struct
 from typing import Any
 
-from authload._exceptions import ApiError, TransportError
-from authload.protocol import wire
-
+from ..common._errors import ApiError, TransportError
+from ..protocol import wire
 from ._auth import AppCheck, authenticate
 from ._config import ErrorFault, NonJsonFault, ResetFault, SlowBodyFault
 from ._context import Call, MockState, Route

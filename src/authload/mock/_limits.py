@@ -29,8 +29,7 @@ from typing import Any, ClassVar
 import httptools
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
-from authload.protocol import wire
-
+from ..protocol import wire
 from ._config import MockConfig
 
 

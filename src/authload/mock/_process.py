@@ -23,8 +23,7 @@ from collections.abc import Mapping
 from types import TracebackType
 from typing import IO, Any
 
-from authload._exceptions import RunError
-
+from ..common._errors import RunError
 from ._config import MockConfig
 
 _STDERR_TAIL = 2000
@@ -119,7 +118,7 @@ class MockProcess:
 
     def _wait_healthy(self, deadline: float) -> None:
         # Loopback, never through a proxy. Over HTTPS the health check is not verified: it asks our
-        # own child, on loopback, for nothing secret (the run itself verifies, see `authload._tls`).
+        # own child, on loopback, for nothing secret (the run itself verifies, see `authload.common._tls`).
         handlers: list[urllib.request.BaseHandler] = [urllib.request.ProxyHandler({})]
         if self.base_url.startswith("https:"):
             handlers.append(urllib.request.HTTPSHandler(context=ssl._create_unverified_context()))

@@ -16,8 +16,7 @@ which takes faults, latency and rate limits like any other route.
 
 from __future__ import annotations
 
-from authload.protocol import wire
-
+from ..protocol import wire
 from ._context import Call, Route
 from ._validation import user_fields
 

@@ -11,8 +11,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from authload.protocol import wire
-
+from ..protocol import wire
 from ._context import Call, Route, ok
 from ._store import UserRecord
 

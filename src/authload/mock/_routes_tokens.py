@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from authload.protocol import wire
-
+from ..protocol import wire
 from ._context import Call, Route, ok
 from ._routes_users import active_user
 from ._store import TokenRecord

@@ -7,8 +7,7 @@ create answer ERR_UID_NOT_FOUND, the user's tokens stop working on `/me`.
 
 from __future__ import annotations
 
-from authload.protocol import wire
-
+from ..protocol import wire
 from ._context import Call, Route, ok
 from ._store import UserRecord
 from ._validation import UNSETTABLE, boolean, page_args, paginate, user_fields

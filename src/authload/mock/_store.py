@@ -27,8 +27,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from authload.protocol import wire
-
+from ..protocol import wire
 from ._config import MockConfig
 
 SAMPLE_CREATED_AT = 1629869270  # the createdAt of the reference's sample-user example

@@ -9,8 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from authload.protocol import wire
-
+from ..protocol import wire
 from ._context import Call
 
 Errors = dict[str, list[str]]

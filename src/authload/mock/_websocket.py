@@ -27,10 +27,9 @@ from typing import Any
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from authload._exceptions import TransportError
-from authload.protocol import wire
-from authload.protocol._realtime import PONG_FRAME
-
+from ..common._errors import TransportError
+from ..protocol import wire
+from ..protocol._realtime import PONG_FRAME
 from ._config import ErrorFault, NonJsonFault, ResetFault
 from ._context import MockState
 from ._counters import RouteCounters, bump

@@ -8,7 +8,7 @@ The paths, header names and error codes live in `_wire` and nowhere else;
 the mock serves the same constants the clients send.
 
 Imports allowed in this package: the standard library's pure modules and
-`authload._exceptions`. A test checks it.
+`authload.common`. A test checks it.
 """
 
 from . import _wire as wire

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .._exceptions import ApiError, ProtocolError
+from ..common._errors import ApiError, ProtocolError
 from . import _wire as w
 from ._messages import App, AuthToken, Exchange, Request, Response, Session, User
 

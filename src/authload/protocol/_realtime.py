@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .._exceptions import ProtocolError, RealtimeError
+from ..common._errors import ProtocolError, RealtimeError
 from . import _operations as ops
 from . import _wire as w
 from ._messages import App, Exchange, Session

@@ -21,7 +21,7 @@ the server answers, and treats AUTH_ERR_AUTH_TOKEN_NOT_FOUND as success.
 
 from __future__ import annotations
 
-from .._exceptions import ApiError
+from ..common._errors import ApiError
 from . import _operations as ops
 from ._messages import App, Exchange, Session, User
 from ._wire import AUTH_ERR_AUTH_TOKEN_NOT_FOUND

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from .._exceptions import CorrectnessError
+from ..common._errors import CorrectnessError
 from . import _operations as ops
 from ._http_step import NEW_UID, TOKEN, UID, VAR, HttpSpec, http_exchange
 from ._messages import App, Exchange, User

@@ -23,7 +23,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from .._exceptions import ConfigError
+from ..common._errors import ConfigError
 from ._figures import Figures
 
 LATENCIES = ("p50", "p95", "p99")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .._exceptions import EXIT_OK, EXIT_RUN_ERROR, EXIT_THRESHOLDS_FAILED
+from ..common._errors import EXIT_OK, EXIT_RUN_ERROR, EXIT_THRESHOLDS_FAILED
 from ._figures import Figures
 from ._verdict import Verdict
 

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from .._redact import Redactor
+from ..common._redact import Redactor
 from ._html import SeriesMap, html_report
 from ._render import junit_xml, markdown
 from ._summary import RunSummary

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .._exceptions import ConfigError
+from ..common._errors import ConfigError
 from ._environment import Environment
 from ._model import PAUSE, Scenario
 from ._yaml import VARIABLE, load_yaml

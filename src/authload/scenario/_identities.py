@@ -14,7 +14,7 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
-from .._exceptions import ConfigError
+from ..common._errors import ConfigError
 from ..protocol import wire
 
 COLUMNS = ("uid", "auth_token")

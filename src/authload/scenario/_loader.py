@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from .._exceptions import ConfigError
+from ..common._errors import ConfigError
 from ._credentials import check_credentials, check_http_hosts
 from ._environment import Environment
 from ._identities import csv_path, read_identities

@@ -12,7 +12,7 @@ import codecs
 import re
 from pathlib import Path
 
-from .._exceptions import ConfigError
+from ..common._errors import ConfigError
 
 MAX_BYTES = 1024 * 1024
 _WIDE_BOMS = {

@@ -24,7 +24,7 @@ from typing import Any
 
 import yaml
 
-from .._exceptions import ConfigError, MissingSecretError
+from ..common._errors import ConfigError, MissingSecretError
 from ._text import read_config_text
 
 Path_ = tuple[str | int, ...]

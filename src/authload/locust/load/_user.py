@@ -1,0 +1,246 @@
+"""The Locust user that runs a scenario's flows and reports steps and cycles.
+
+Each virtual user is one simulated client app (`VirtualUser`). A task is one
+cycle: pick a flow by weight, take an identity, run the steps. A cycle stops
+at its first failed step; its time is the sum of its steps, pauses excluded,
+so a cycle threshold measures the auth work, not the think time.
+
+What is counted where: each HTTP request (and real-time connect) a step sent is
+one Locust request (type: its method; name: the step, or `step [label]` for a
+step that sends several, e.g. `login_auth_key [mint]`), so Locust's views count
+what the backend received; authload records it by endpoint too (`http`). Each
+step and each cycle as a whole is authload's own figure (kinds `step`, `cycle`).
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from urllib.parse import urlsplit
+
+import gevent
+from locust import User, constant, task
+
+from ... import protocol as p
+from ...common._errors import ApiError, BackendError, ProtocolError
+from ...protocol._http_step import HttpSpec
+from ...protocol._realtime import RealtimePlan
+from ...protocol._steps import Credentials, Identity, VirtualUser
+from ...report._recorder import CYCLE, HTTP, STEP, failure_code
+from ...scenario import LOCAL_STEPS, PAUSE, Flow, Step
+from ..run._plan import state_of
+from ._driver import FastDriver, tls_context
+from ._outcomes import CORRECTNESS, ERROR, SKIPPED, Outcome, judge
+from ._realtime import CONNECT_REALTIME, RealtimeLink
+
+log = logging.getLogger("authload")
+LOGOUT = "logout"
+WS = "WS"  # a real-time connect's "method" in Locust's rows and the `http` figures
+
+
+_logged_internal: set[str] = set()
+
+
+class StepFailed(Exception):
+    """What Locust is told of a failed step: its code, nothing more.
+
+    Locust groups failures by `repr` and writes them to its CSV, HTML and web UI;
+    an exception's own message may quote a header value, a key or a token.
+    """
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+    def __repr__(self) -> str:
+        return self.code
+
+
+def _internal_error(error: Exception) -> Exception:
+    """An unexpected exception inside a step: counted (as INTERNAL_<type>) and logged once."""
+    kind = type(error).__name__
+    if kind not in _logged_internal:
+        _logged_internal.add(kind)
+        log.error("authload internal error in a step, counted as INTERNAL_%s", kind, exc_info=error)
+    return error
+
+
+class AuthFlowUser(User):
+    """Runs the flows of the scenario given by `--scenario` against `--env`."""
+
+    wait_time = constant(0)  # think time is the scenario's `pause` steps
+
+    def on_start(self) -> None:
+        self.run_state = state_of(self.environment)
+        plan = self.run_state.plan
+        if plan is None or self.run_state.fatal:  # the run is being torn down
+            self.stop()
+            return
+        target = plan.target
+        self.driver = FastDriver.for_target(target)
+        credentials = Credentials(target.rest_api_key, target.auth_key)
+        # One `created` set per process: whatever flows leave behind is deleted at test_stop.
+        self.last_new_uid = ""
+        self.virtual_user = VirtualUser(
+            p.App(target.app_id),
+            credentials,
+            self._new_uid,
+            created=self.run_state.created,
+            app_headers=target.app_headers,
+        )
+        self.virtual_user.realtime_secure = target.client_base_url.startswith("https:")
+        self.realtime = RealtimeLink(target.timeout, tls_context(target))
+        self.client_host = urlsplit(target.client_base_url).netloc
+        flows = plan.scenario.flows
+        self.http_specs: dict[str, HttpSpec] = {s.name: s.spec() for s in plan.scenario.http_steps()}
+        self.rows: dict[tuple[str, str | None], str] = {}  # (step, label) -> Locust's row name
+        self.endpoints: dict[tuple[str, str, str], str] = {}  # (method, host, route) -> `http` entry
+        self.flow_names = [name for name, flow in flows.items() if flow.weight > 0]
+        self.flow_weights = [flows[name].weight for name in self.flow_names]
+        self.flows = flows
+        self.contexts = {name: {"flow": name} for name in flows}  # one dict per flow, not per event
+        self.needs_pool = {name: flow.needs_pool for name, flow in flows.items()}
+
+    def on_stop(self) -> None:
+        realtime = getattr(self, "realtime", None)
+        if realtime is not None:
+            realtime.close()
+        driver = getattr(self, "driver", None)
+        if driver is not None:
+            driver.close()
+
+    @task
+    def cycle(self) -> None:
+        names = self.flow_names
+        name = names[0] if len(names) == 1 else random.choices(names, self.flow_weights)[0]
+        flow = self.flows[name]
+        identity, owned = self.run_state.take_identity() if self.needs_pool[name] else (None, False)
+        try:
+            self._run_cycle(name, flow, identity)
+        finally:
+            self.realtime.close()  # a cycle's real-time connection lasts until its logout or its end
+            if owned and identity is not None:
+                self.run_state.give_back(identity)
+
+    def _new_uid(self) -> str:
+        self.last_new_uid = self.run_state.new_uid()  # in the ledger now, before the request
+        return self.last_new_uid
+
+    def _settle_create(self, failure: Exception | None) -> None:
+        """The answer to a sign-up is in: the uid is no longer in doubt unless it was lost or a 5xx.
+        Created, it is in `created`; refused (a 4xx), there is no user."""
+        status = failure.status if isinstance(failure, ApiError | ProtocolError) else 0
+        if failure is None or 400 <= status < 500:
+            self.run_state.unsettled.discard(self.last_new_uid)
+
+    def _run_cycle(self, name: str, flow: Flow, identity: Identity | None) -> None:
+        """One cycle of a flow. Steps on the wire go to Locust's `request` event (its views count
+        what reached the backend); the cycle and local steps go to authload's recorder only."""
+        self.virtual_user.begin_cycle(identity)
+        record = self.run_state.recorder.record
+        context = self.contexts[name]
+        total_ms = 0.0
+        failure: Exception | None = None
+        for step in flow.steps:
+            if step.name == PAUSE and step.pause is not None:
+                gevent.sleep(random.uniform(*step.pause))
+                continue
+            started, sent_before = time.perf_counter(), self.driver.sent
+            opened_before, signup_before = self.driver.connections_opened, self.last_new_uid
+            failure = None
+            try:
+                self._run_step(step)
+            except BackendError as error:
+                failure = error
+            except Exception as error:  # a harness bug: count it, log it once, never hide it
+                failure = _internal_error(error)
+            elapsed_ms = (time.perf_counter() - started) * 1000
+            total_ms += elapsed_ms
+            sent = self.driver.sent != sent_before or bool(self.driver.log)
+            outcome = judge(step.expect, failure, failure_code(failure), sent or step.name in LOCAL_STEPS)
+            self._report(step.name, outcome, elapsed_ms, context)
+            opened = self.driver.connections_opened - opened_before
+            if opened:  # a (re)connect: the backend closed an idle connection, or the first step
+                self.run_state.recorder.connections(step.name, opened)
+            if self.last_new_uid != signup_before:  # the step signed a user up
+                self._settle_create(failure)
+            if outcome.kind in (ERROR, CORRECTNESS):
+                code = outcome.code
+                break
+        else:
+            code = None
+        record(CYCLE, name, total_ms, code)
+
+    def _report(self, name: str, outcome: Outcome, elapsed_ms: float, context: dict[str, str]) -> None:
+        """The step as a whole to authload's recorder; each request it sent to Locust's `request`
+        event and, by endpoint, to the recorder (the failing one, the last, with the step's code)."""
+        record = self.run_state.recorder.record
+        if outcome.kind == SKIPPED:
+            record(SKIPPED, name, elapsed_ms, None)
+        else:
+            record(STEP, name, elapsed_ms, outcome.code if outcome.kind == ERROR else None)
+        if outcome.kind == CORRECTNESS:
+            record(CORRECTNESS, name, elapsed_ms, outcome.code)
+        sent = self.driver.log
+        if not sent:
+            return
+        fire, last = self.environment.events.request.fire, len(sent) - 1
+        for index, (request, _, milliseconds, length) in enumerate(sent):
+            code = outcome.code if index == last and outcome.kind == ERROR else None
+            fire(
+                request_type=request.method,
+                name=self._row(name, request.label),
+                response_time=milliseconds,
+                response_length=length,
+                exception=StepFailed(code) if code is not None else None,
+                context=context,
+            )
+            record(
+                HTTP,
+                self._endpoint(request.method, request.host, request.route or request.path),
+                milliseconds,
+                code,
+            )
+        sent.clear()
+
+    def _row(self, step: str, label: str | None) -> str:
+        row = self.rows.get((step, label))
+        if row is None:
+            row = self.rows[(step, label)] = step if label is None else f"{step} [{label}]"
+        return row
+
+    def _endpoint(self, method: str, host: str, route: str) -> str:
+        key = (method, host, route)
+        entry = self.endpoints.get(key)
+        if entry is None:
+            entry = self.endpoints[key] = f"{method} {host} {route}"
+        return entry
+
+    def _run_step(self, step: Step) -> None:
+        """Run one step; what it sends is in the driver's log (a real-time connect too)."""
+        name = step.name
+        if step.http is not None:
+            self.driver.run(self.virtual_user.http(self.http_specs[name]))
+        elif name == LOGOUT:
+            try:
+                self.driver.run(self.virtual_user.logout())
+            finally:
+                self.realtime.close()  # as the SDK's logout(): code 1000, "User logged out"
+        else:
+            result = self.driver.run(self.virtual_user.step(name))
+            if name == CONNECT_REALTIME and isinstance(result, RealtimePlan):
+                self._connect(result)
+
+    def _connect(self, plan: RealtimePlan) -> None:
+        """Open the real-time socket, logged as one request (the upgrade the backend counts)."""
+        url = plan.url
+        where = f"{url.host}:{url.port}"
+        host = "client" if where == self.client_host else url.host
+        request = p.Request(WS, host, "/", {}, route="/", label="socket")
+        started, status = time.perf_counter(), 0
+        try:
+            self.realtime.open(plan)
+            status = 101
+        finally:
+            self.driver.log.append((request, status, (time.perf_counter() - started) * 1000, 0))

@@ -1,0 +1,152 @@
+"""Turn what the recorder saw into the report's plain figures."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+from urllib.parse import urlsplit
+
+from ..locust.distributed._membership import short
+from ..locust.load._outcomes import CORRECTNESS, SKIPPED
+from ..locust.run._plan import RunState
+from ..scenario import LOCAL_STEPS
+from . import COMPLETED, ERROR, INTERRUPTED, RunSummary
+from ._open_model import figures_of, open_model_report
+from ._recorder import CLEANUP, CYCLE, HTTP, STEP, Series
+
+INCOMPLETE = "incomplete"  # a worker was lost: figures are missing (exit 3, like any unfinished run)
+
+
+def _apart(series: dict[tuple[str, str], Series], kind: str, names: list[str]) -> Series:
+    """Skipped steps or correctness failures of `names`, added up."""
+    return _total([series[(kind, name)] for name in names if (kind, name) in series])
+
+
+def _total(steps: list[Series]) -> Series:
+    total = Series()
+    for series in steps:
+        total.histogram.add(series.histogram)
+        total.failures += series.failures
+        total.error_codes.update(series.error_codes)
+        total.connections_opened += series.connections_opened
+    return total
+
+
+def build_summary(state: RunState) -> RunSummary:
+    """Figures per step (in scenario order), per flow cycle and in total, with verdicts."""
+    assert state.plan is not None
+    plan, series = state.plan, state.recorder.series
+    ended = state.stopped_at or time.time()  # not the reporting's own waits
+    seconds = max(ended - state.started_at, 1e-9) if state.started_at else 0.0
+    order = [step.name for flow in plan.scenario.flows.values() for step in flow.steps]
+    kinds = (STEP, SKIPPED, CORRECTNESS)
+    step_names = sorted({name for kind, name in series if kind in kinds}, key=order.index)
+    steps = {
+        name: figures_of(
+            series.get((STEP, name)) or Series(),
+            seconds,
+            series.get((SKIPPED, name)),
+            series.get((CORRECTNESS, name)),
+        )
+        for name in step_names
+    }
+    cycles = {
+        name: figures_of(series[(CYCLE, name)], seconds)
+        for name in plan.scenario.flows
+        if (CYCLE, name) in series
+    }
+    wire_names = [name for name in step_names if name not in LOCAL_STEPS]
+    wire_steps = [series[(STEP, name)] for name in wire_names if (STEP, name) in series]
+    total = figures_of(
+        _total(wire_steps),
+        seconds,
+        _apart(series, SKIPPED, step_names),
+        _apart(series, CORRECTNESS, step_names),
+    )
+    status, error = _status(state)
+    verdicts, open_model = open_model_report(state, seconds, steps, cycles, total)
+    return RunSummary(
+        run_id=plan.run_id,
+        scenario=plan.scenario.name,
+        scenario_file=plan.scenario_file,
+        environment=plan.environment_name,
+        backend=plan.backend,
+        started_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(state.started_at or time.time())),
+        duration_s=seconds,
+        steps=steps,
+        cycles=cycles,
+        total=total,
+        verdicts=verdicts,
+        status=status,
+        error=error,
+        distributed=_distributed(state) if state.run_key is not None else None,
+        open_model=open_model,
+        http=http_figures(state, seconds),
+    )
+
+
+def http_figures(state: RunState, seconds: float) -> dict[str, Any]:
+    """summary.json's `http`: HTTP requests as the backend counts them. `load` by endpoint
+    (`METHOD /path/{template}`, with the host it went to: rest, client, app, or a name);
+    `provisioning` and `cleanup` (the cleanup's is filled in after it ran): not load."""
+    assert state.plan is not None
+    prefixes = {kind: urlsplit(url).path.rstrip("/") for kind, url in state.plan.target.base_urls().items()}
+    found = []
+    for (kind, name), series in state.recorder.series.items():
+        if kind == HTTP:
+            method, host, route = name.split(" ", 2)
+            found.append((f"{method} {prefixes.get(host, '')}{route}", host, series))
+    keys = [key for key, _, _ in found]
+    by_endpoint: dict[str, Any] = {}
+    for key, host, series in sorted(found, key=lambda item: item[0]):
+        figures = figures_of(series, seconds).to_json()
+        entry = {"host": host, "requests": figures["requests"], "failures": figures["failures"]}
+        entry["failures_by_code"] = figures["errors_by_code"]
+        entry |= {name: figures[name] for name in ("p50", "p90", "p95", "p99", "max", "rps")}
+        by_endpoint[key if keys.count(key) == 1 else f"{key} ({host})"] = entry
+    load = {
+        "requests": sum(entry["requests"] for entry in by_endpoint.values()),
+        "failures": sum(entry["failures"] for entry in by_endpoint.values()),
+        "by_endpoint": by_endpoint,
+    }
+    return {
+        "load": load,
+        "provisioning": {"requests": state.provisioning_requests},
+        "cleanup": {"requests": state.recorder.phase_requests[CLEANUP]},
+    }
+
+
+def _status(state: RunState) -> tuple[str, str | None]:
+    if state.fatal:
+        return ERROR, state.fatal
+    if state.lost_workers:
+        lost = ", ".join(short(worker) for worker in sorted(state.lost_workers))
+        return INCOMPLETE, f"lost {len(state.lost_workers)} worker(s) before their final figures: {lost}"
+    if state.interrupted:
+        return INTERRUPTED, "interrupted before the planned run time"
+    return COMPLETED, None
+
+
+def _distributed(state: RunState) -> dict[str, Any]:
+    """Per worker: its HTTP requests (they add up to `http.load.requests`) and its steps on the
+    wire (to `total.requests`); lost and rejected workers."""
+    workers = {
+        short(worker): {
+            "requests": sum(n for (kind, _), n in counts.items() if kind == HTTP),
+            "steps": sum(n for (kind, name), n in counts.items() if kind == STEP and name not in LOCAL_STEPS),
+        }
+        for worker, counts in sorted(state.recorder.by_worker.items())
+    }
+    lost = [
+        {"id": short(worker), "at": _iso(at)}
+        for worker, at in sorted(state.lost_workers.items(), key=lambda item: item[1])
+    ]
+    rejected = sorted(short(worker) for worker in state.book.rejected | state.book.ignored_from)
+    return {"workers": workers, "lost_workers": lost, "rejected_workers": rejected}
+
+
+def _iso(seconds: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)) + f".{int(seconds % 1 * 1000):03d}Z"
+
+
+__all__ = ["build_summary"]

@@ -1,0 +1,222 @@
+"""Exact latency histograms and error codes per step and cycle, merged across workers.
+
+Locust rounds response times in its own statistics; the summary's percentiles
+come from these HDR histograms instead (microsecond resolution, 3 significant
+digits). The user records each step and cycle as a whole (kinds `step`,
+`cycle`), and each HTTP request by endpoint (kind `http`, named
+`METHOD host route`), as Locust's `request` event counts them; requests sent
+to provision the pool and to clean up are counted apart (`phase_requests`):
+they are not load. A worker ships its figures with every stats report
+(`report_to_master`) and the master adds them up (`worker_report`).
+
+For the report's charts, latencies also go into the current interval's sparse
+buckets when the pending counts are flushed (in bulk, not per request); every
+`BASE_S` a ticker closes the interval into a bounded `Timeline` per entry, and
+workers ship their closed intervals inside the same signed figures.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+from hdrh.histogram import HdrHistogram
+
+from . import BASE_S, Slot, Timeline
+from ._timeseries import BUCKET_BITS
+
+STEP, CYCLE, HTTP = "step", "cycle", "http"
+PROVISIONING, CLEANUP = "provisioning", "cleanup"  # requests outside the load (`phase_requests`)
+_MAX_MICROSECONDS = 3_600_000_000  # one hour: nothing in an auth flow should take longer
+METRICS_KEY = "authload_metrics"
+_PENDING_LIMIT = 20_000  # distinct latency values held before they go into the histogram
+
+
+def failure_code(failure: BaseException | None) -> str | None:
+    """How a failed step is counted: its error code, or `INTERNAL_<type>` for a harness bug."""
+    if failure is None:
+        return None
+    return str(getattr(failure, "code", None) or f"INTERNAL_{type(failure).__name__}")
+
+
+def _histogram() -> HdrHistogram:
+    return HdrHistogram(1, _MAX_MICROSECONDS, 3)
+
+
+class Series:
+    """Latencies and failures of one entry (a step or a flow's cycle).
+
+    Latencies are first counted per microsecond value in a plain dict (about
+    0.1 µs a request) and added to the HDR histogram in bulk when read or when
+    many distinct values have piled up (about 2 µs a value otherwise).
+
+    The dict a request touches is the current interval's (`_recent`); each
+    tick folds it into the run's pending counts and the interval's sparse
+    buckets (about 0.3 µs a distinct value), so intervals cost no HDR work and
+    repeated values still reach the histogram once per flush.
+    """
+
+    def __init__(self) -> None:
+        self._histogram: HdrHistogram = _histogram()
+        self._pending: Counter[int] = Counter()
+        self._recent: Counter[int] = Counter()  # this interval's values, not yet folded
+        self.failures = 0
+        self.error_codes: Counter[str] = Counter()
+        self.connections_opened = 0  # new connections the entry's requests needed (steps only)
+        self._slot: Counter[int] = Counter()  # this interval's latency buckets
+        self.slot_codes: Counter[str] = Counter()  # this interval's failures by code
+
+    def record(self, microseconds: int) -> None:
+        self._recent[microseconds] += 1
+        if len(self._recent) > _PENDING_LIMIT:  # bounded memory, whatever the run's length
+            self._fold()
+
+    @property
+    def histogram(self) -> HdrHistogram:
+        """Everything recorded so far."""
+        self._flush()
+        return self._histogram
+
+    def _fold(self) -> None:
+        """The interval's values into the run's pending counts and the interval's buckets."""
+        pending, slot = self._pending, self._slot
+        pending_get, slot_get, shift_bits = pending.get, slot.get, BUCKET_BITS + 1
+        for value, count in self._recent.items():  # hot: plain dict calls, `bucket` inlined
+            pending[value] = pending_get(value, 0) + count
+            shift = value.bit_length() - shift_bits
+            lower = value if shift <= 0 else (value >> shift) << shift
+            slot[lower] = slot_get(lower, 0) + count
+        self._recent.clear()
+        if len(pending) > _PENDING_LIMIT:
+            self._drain()
+
+    def _flush(self) -> None:
+        self._fold()
+        self._drain()
+
+    def _drain(self) -> None:
+        record = self._histogram.record_value
+        for value, count in self._pending.items():
+            record(value, count)
+        self._pending.clear()
+
+    @property
+    def count(self) -> int:
+        """Requests so far, without the histogram's bulk work (for a progress line)."""
+        unfolded = sum(self._pending.values()) + sum(self._recent.values())
+        return int(self._histogram.get_total_count()) + unfolded
+
+    def take_slot(self) -> Slot | None:
+        """The current interval's figures (None if it saw nothing); a new interval starts."""
+        self._fold()
+        if not self._slot and not self.slot_codes:
+            return None
+        slot = Slot.of(self._slot, sum(self.slot_codes.values()), dict(self.slot_codes))
+        self._slot, self.slot_codes = Counter(), Counter()
+        return slot
+
+    @property
+    def requests(self) -> int:
+        return int(self.histogram.get_total_count())
+
+    def percentile_ms(self, percentile: float) -> float:
+        """The latency below which `percentile` % of requests fell, in ms."""
+        if not self.requests:
+            return 0.0
+        return float(self.histogram.get_value_at_percentile(percentile)) / 1000
+
+    def max_ms(self) -> float:
+        return float(self.histogram.get_max_value()) / 1000 if self.requests else 0.0
+
+
+class Recorder:
+    """Every step and cycle this process (or, on the master, the whole run) saw."""
+
+    def __init__(self) -> None:
+        self.series: dict[tuple[str, str], Series] = {}
+        self.by_worker: dict[str, Counter[tuple[str, str]]] = {}  # master: requests per worker and entry
+        self.timelines: dict[tuple[str, str], Timeline] = {}  # per entry, for the report's charts
+        self.phase_requests: Counter[str] = Counter()  # provisioning, cleanup: not load
+
+    def record(self, kind: str, name: str, response_time: float, error_code: str | None) -> None:
+        """One step or cycle, `response_time` in ms; `error_code` when it failed."""
+        key = (kind, name)
+        series = self.series.get(key)
+        if series is None:
+            series = self.series[key] = Series()
+        series.record(max(1, min(int(response_time * 1000), _MAX_MICROSECONDS)))
+        if error_code is not None:
+            series.failures += 1
+            series.error_codes[error_code] += 1
+            series.slot_codes[error_code] += 1
+
+    def connections(self, name: str, opened: int) -> None:
+        """Step `name` opened `opened` new connections (reconnects included)."""
+        key = (STEP, name)
+        series = self.series.get(key)
+        if series is None:
+            series = self.series[key] = Series()
+        series.connections_opened += opened
+
+    def tick(self, index: int | None = None) -> None:
+        """Close the current interval of every entry as base interval `index` (default: now's)."""
+        index = int(time.time() // BASE_S) if index is None else index
+        for key, series in self.series.items():
+            slot = series.take_slot()
+            if slot is not None:
+                self.timelines.setdefault(key, Timeline()).add(index, slot)
+
+    def tick_forever(self, sleep: Callable[[float], None]) -> None:
+        """Close an interval at every `BASE_S` boundary of the wall clock (a greenlet's loop, given
+        gevent's sleep), so the intervals of every worker line up."""
+        while True:
+            sleep(BASE_S - time.time() % BASE_S + 0.005)
+            self.tick(int(time.time() // BASE_S) - 1)
+
+    def _shipped_slots(self, key: tuple[str, str]) -> list[Any]:
+        timeline = self.timelines.get(key)
+        if timeline is None:
+            return []
+        return [[index * timeline.scale, slot.to_wire()] for index, slot in timeline.slots.items()]
+
+    def on_report_to_master(self, client_id: str, data: dict[str, Any]) -> None:
+        """Worker: ship what was recorded since the last report, then start afresh."""
+        self.tick()
+        series = [
+            [
+                kind,
+                name,
+                series.histogram.encode().decode(),
+                series.failures,
+                dict(series.error_codes),
+                self._shipped_slots((kind, name)),
+                series.connections_opened,
+            ]
+            for (kind, name), series in self.series.items()
+        ]
+        data[METRICS_KEY] = {"series": series, "phase_requests": dict(self.phase_requests)}
+        self.series, self.timelines, self.phase_requests = {}, {}, Counter()
+
+    def on_worker_report(self, client_id: str, data: dict[str, Any]) -> None:
+        """Master: add a worker's report to the run's figures."""
+        counts = self.by_worker.setdefault(client_id, Counter())
+        figures = data.get(METRICS_KEY) or {}
+        self.phase_requests.update(figures.get("phase_requests", {}))
+        for kind, name, encoded, failures, codes, *rest in figures.get("series", []):
+            for index, wire in rest[0] if rest else []:
+                self.timelines.setdefault((kind, name), Timeline()).add(int(index), Slot.from_wire(wire))
+            series = self.series.setdefault((kind, name), Series())
+            histogram = HdrHistogram.decode(encoded)
+            counts[(kind, name)] += histogram.get_total_count()
+            series.histogram.add(histogram)
+            series.failures += failures
+            series.error_codes.update(codes)
+            series.connections_opened += int(rest[1]) if len(rest) > 1 else 0
+
+    def reset(self) -> None:
+        self.series = {}
+        self.by_worker = {}
+        self.timelines = {}
+        self.phase_requests = Counter()
