@@ -31,12 +31,14 @@ from authload import MockConfig, MockProcess
 
 GEVENT = """
 import json, sys, time
-from authload.locust._provision import provision
+import locust  # a Locust process: gevent's monkey patching, as in a real run
+from authload.locust.run._setup import provision
+from authload.pool import Silent
 from authload.scenario import Identities, Target
 target = Target(**json.loads(sys.argv[1]))
 spec = Identities(count=int(sys.argv[2]), uid_prefix=sys.argv[3], tokens="in_flow", concurrency=int(sys.argv[4]))
 started = time.perf_counter()
-outcome = provision(spec, target)
+outcome = provision(spec, target, Silent(), None, None)
 assert not outcome.errors, outcome.errors
 print(len(outcome.identities) / (time.perf_counter() - started))
 """

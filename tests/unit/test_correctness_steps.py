@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 
 from authload.common._errors import ApiError, ConfigError, CorrectnessError, RealtimeError, TransportError
-from authload.locust.load._outcomes import CORRECTNESS, ERROR, OK, SKIPPED, judge
 from authload.protocol._messages import App, Session, User
 from authload.protocol._realtime import auth_frame, read_auth_reply, realtime_url
+from authload.report import CORRECTNESS, SKIPPED, judge
+from authload.report._outcomes import ERROR, OK
 from authload.scenario import load_environment, load_scenario
 from authload.scenario._credentials import check_credentials
 

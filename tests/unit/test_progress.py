@@ -5,12 +5,23 @@ from __future__ import annotations
 
 import io
 import logging
-import subprocess
-import sys
 
 import pytest
 
-from authload.report import _progress as progress
+from authload import ApiError
+from authload.pool import on_threads, patiently
+from authload.report import _progress
+from authload.report._progress import Progress
+
+
+class _Idle:
+    """What `spawn` returns here: the drawing loop is not run (the tests draw by hand)."""
+
+    def kill(self) -> None:
+        pass
+
+
+progress = Progress(lambda loop: _Idle(), lambda seconds: None)
 
 
 class Terminal(io.StringIO):
@@ -25,7 +36,7 @@ def test_plain_lines_in_a_ci_log(caplog: pytest.LogCaptureFixture, monkeypatch: 
         assert phase is not None and not phase.live
         progress.advance(3)
         progress.failed()
-        monkeypatch.setattr(progress, "PLAIN_EVERY_S", 0.0)
+        monkeypatch.setattr(_progress, "PLAIN_EVERY_S", 0.0)
         phase.draw()
         progress.throttled(12.0)
         assert "waiting 12 s: rate limited (429)" in caplog.records[-1].getMessage()  # said at once
@@ -61,13 +72,10 @@ def test_one_phase_at_a_time_and_none_on_workers() -> None:
             assert outer is not None and inner is None
             progress.advance()
         assert outer.done == 1
-    progress.enable(False)
-    try:
-        with progress.phase("run", stream=io.StringIO()) as quiet:
-            assert quiet is None
-            progress.advance()  # no phase: nothing happens, nothing breaks
-    finally:
-        progress.enable(True)
+    worker = Progress(lambda loop: _Idle(), lambda seconds: None, shown=False)
+    with worker.phase("run", stream=io.StringIO()) as quiet:
+        assert quiet is None
+        worker.advance()  # no phase: nothing happens, nothing breaks
 
 
 def test_time_left_from_the_rate() -> None:
@@ -78,35 +86,22 @@ def test_time_left_from_the_rate() -> None:
         assert phase.text() == "authload: provisioning: 50/100 done, 5/s, 0 errors, 10 s, ~10 s left"
 
 
-_PROVISION_CHECK = """
-import locust  # monkey-patches first, as in a Locust process
-import io, logging, sys
-from authload import ApiError
-from authload.locust import _progress as progress, _provision
+def test_pool_work_counts_items_and_says_when_throttled(
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    caplog.set_level(logging.INFO, "authload.progress")
+    monkeypatch.setattr(_progress, "PLAIN_EVERY_S", 3600.0)
+    answers: list[object] = [ApiError("ERR_TOO_MANY_REQUESTS", status=429, retry_after=0.01), "done"]
 
-logging.basicConfig(level=logging.INFO, stream=sys.stdout, format="%(message)s")
-answers = [ApiError("ERR_TOO_MANY_REQUESTS", status=429, retry_after=0.01), "done"]
-
-class Driver:
-    def run(self, flow):
+    def run(flow: object) -> object:
         answer = answers.pop(0)
         if isinstance(answer, Exception):
             raise answer
         return answer
 
-with progress.phase("cleanup", total=5, stream=io.StringIO()) as phase:
-    _provision._run_bounded(lambda item: None, range(5), 2)
-    print("done", phase.done)
-    print("patient", _provision._patient(Driver(), lambda: None))
-"""
-
-
-def test_provisioning_and_cleanup_count_items_and_say_when_throttled() -> None:
-    """In a process of its own: importing Locust monkey-patches, which the unit tests must not."""
-    result = subprocess.run(
-        [sys.executable, "-c", _PROVISION_CHECK], capture_output=True, text=True, timeout=60
-    )
-    assert result.returncode == 0, result.stderr[-2000:]
-    lines = result.stdout.splitlines()
-    assert "done 5" in lines and "patient done" in lines
-    assert any(line.startswith("cleanup: 5/5 done") and "rate limited (429)" in line for line in lines)
+    with progress.phase("cleanup", total=5, stream=io.StringIO()) as phase:
+        on_threads(lambda item: progress.advance(), range(5), 2, None)
+        assert phase is not None and phase.done == 5
+        assert patiently(run, lambda: None, lambda seconds: None, progress.throttled) == "done"  # type: ignore[arg-type,return-value]
+    lines = [record.getMessage() for record in caplog.records]
+    assert any(line.startswith("cleanup: 5/5 done") and "rate limited (429)" in line for line in lines), lines

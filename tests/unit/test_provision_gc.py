@@ -1,39 +1,53 @@
-"""Provisioning runs without cyclic garbage collection and restores it after (in a Locust-patched
-child: the provisioning module imports Locust, which monkey-patches the interpreter)."""
+"""Provisioning runs without cyclic garbage collection and restores it after."""
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
+import gc
+from typing import Any
 
-CHILD = """
-import locust  # monkey-patches first, as in a Locust process
-import gc, json
-from authload.locust import _provision
+import pytest
+
+from authload import pool
+from authload.pool import _provision
 from authload.scenario import Identities, Target
 
-seen = []
-def create(driver, app, target, uid):
-    seen.append(gc.isenabled())
-    return True
-_provision._create_or_reuse = create  # no backend needed: record GC's state inside the run
-target = Target(app_id="a", rest_base_url="http://127.0.0.1:9", client_base_url="http://127.0.0.1:9",
-                rest_api_key="k", auth_key="")
-spec = Identities(count=3, uid_prefix="g-", tokens="in_flow", concurrency=2)
-made = len(_provision.provision(spec, target).identities)
-after_enabled = gc.isenabled()
-gc.disable()
-_provision.provision(spec, target)
-print(json.dumps({"during": seen, "after": after_enabled, "stays_off": not gc.isenabled(), "made": made}))
-"""
+
+class _Transport:
+    sent = 0
+
+    def run(self, flow: Any) -> Any:
+        raise AssertionError("no request in this test")
 
 
-def test_provisioning_pauses_cyclic_gc_and_restores_it() -> None:
-    done = subprocess.run([sys.executable, "-c", CHILD], capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0, done.stderr[-3000:]
-    result = json.loads(done.stdout.strip().splitlines()[-1])
-    assert result["made"] == 3
-    assert result["during"] == [False] * 6  # off for every user of both runs
-    assert result["after"] is True  # back on once the pool is made
-    assert result["stays_off"] is True  # a caller that had it off keeps it off
+def test_provisioning_pauses_cyclic_gc_and_restores_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[bool] = []
+
+    def create(*args: Any) -> bool:
+        seen.append(gc.isenabled())
+        return True
+
+    monkeypatch.setattr(_provision, "_create_or_reuse", create)  # no backend: record GC's state inside
+    target = Target(
+        app_id="a", rest_base_url="http://h", client_base_url="http://h", rest_api_key="k", auth_key=""
+    )
+    spec = Identities(count=3, uid_prefix="g-", tokens="in_flow", concurrency=2)
+
+    def provision() -> int:
+        return len(
+            pool.provision(
+                spec, target, _Transport(), pool.on_threads, lambda s: None, pool.Silent()
+            ).identities
+        )
+
+    enabled = gc.isenabled()
+    try:
+        gc.enable()
+        assert provision() == 3
+        assert gc.isenabled()  # back on once the pool is made
+        gc.disable()
+        provision()
+        assert not gc.isenabled()  # a caller that had it off keeps it off
+    finally:
+        if enabled:
+            gc.enable()
+    assert seen == [False] * 6  # off for every user of both runs

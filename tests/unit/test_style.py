@@ -47,15 +47,16 @@ WIRE = SRC / "protocol" / "_wire.py"
 # Words the wire shares with authload's own formats (ledger lines, identities CSV, scenario and
 # report fields, web UI forms): there they name authload's data, not a CometChat field.
 OWN_FORMATS = {
-    "uid": {"_ledger.py", "scenario/_identities.py"},
+    "uid": {"pool/_ledger.py", "scenario/_identities.py"},
     "cometchat": {"scenario/_environment.py"},  # the backend kind `backend: cometchat`
     "name": {
         "scenario/_http.py",
-        "_runner.py",
+        "commands/_runner.py",
         "report/_summary.py",
+        "report/_writer.py",
         "scenario/_model.py",
-        "locust/_webui.py",
-        "locust/_cockpit.py",
+        "locust/webui/_routes.py",
+        "locust/webui/_cockpit.py",
     },
 }
 
@@ -149,6 +150,116 @@ def test_locust_and_gevent_stay_behind_one_door() -> None:
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
+def test_the_protocol_loads_no_third_party_package() -> None:
+    """`import authload.protocol` (no I/O) loads nothing else: the package's names load lazily."""
+    code = (
+        "import sys, authload.protocol; "
+        "heavy = ('httpx', 'pydantic', 'yaml', 'gevent', 'locust', 'starlette'); "
+        "loaded = [m for m in heavy if m in sys.modules]; "
+        "assert not loaded, loaded"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+THIRD_PARTY_DOORS = ("locust", "gevent", "geventhttpclient", "flask")
+
+
+def test_only_the_locust_folder_imports_locust_or_gevent() -> None:
+    outside = []
+    for path in SRC.rglob("*.py"):
+        where = path.relative_to(SRC).as_posix()
+        if where.startswith("locust/"):
+            continue
+        for name in imports(path):
+            if name.split(".")[0] in THIRD_PARTY_DOORS:
+                outside.append(f"{where} imports {name}")
+    assert not outside, outside
+
+
+def test_only_compat_touches_third_party_internals() -> None:
+    """Under locust/, a private name (`x._y`) is touched on our own objects only (`self`,
+    `cls`); everything private of Locust or geventhttpclient goes through `_compat.py`, and no
+    module imports one of their private modules."""
+    found = []
+    for path in (SRC / "locust").rglob("*.py"):
+        where = path.relative_to(SRC).as_posix()
+        if where == "locust/_compat.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if (
+                isinstance(node, ast.Attribute)
+                and node.attr.startswith("_")
+                and not node.attr.startswith("__")
+            ):
+                if not (isinstance(node.value, ast.Name) and node.value.id in ("self", "cls")):
+                    found.append(f"{where}:{node.lineno} {ast.unparse(node)}")
+            if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                top, *rest = node.module.split(".")
+                if top in THIRD_PARTY_DOORS and any(part.startswith("_") for part in rest):
+                    found.append(f"{where}:{node.lineno} imports {node.module}")
+    assert not found, found
+
+
+# Module-level state under locust/ that is not a run's: the secret a `--processes` family draws
+# before Locust forks its workers, which they inherit (`_runkey`).
+PROCESS_STATE = {"locust/distributed/_runkey.py": {"_family_key"}}
+MUTABLE = (ast.Dict, ast.Set, ast.List, ast.DictComp, ast.SetComp, ast.ListComp)
+MUTABLE_CALLS = {
+    "dict",
+    "set",
+    "list",
+    "WeakKeyDictionary",
+    "WeakValueDictionary",
+    "defaultdict",
+    "Counter",
+    "deque",
+}
+
+
+def test_no_run_state_in_modules() -> None:
+    """One object owns one run (`Run`): under locust/, no module-level mutable container (but
+    UPPER_CASE constants), no `global`, nothing looked up by `id(environment)`."""
+    found = []
+    for path in (SRC / "locust").rglob("*.py"):
+        where = path.relative_to(SRC).as_posix()
+        text = path.read_text()
+        if "id(environment)" in text:
+            found.append(f"{where}: id(environment)")
+        tree = ast.parse(text)
+        for node in tree.body:
+            if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                names = [t.id for t in targets if isinstance(t, ast.Name)]
+                value = node.value
+                call = isinstance(value, ast.Call) and getattr(
+                    value.func, "id", getattr(value.func, "attr", "")
+                )
+                if isinstance(value, MUTABLE) or call in MUTABLE_CALLS:
+                    found += [
+                        f"{where}:{node.lineno} {name}"
+                        for name in names
+                        if not name.isupper() and name != "__all__"
+                    ]
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Global):
+                found += [
+                    f"{where}:{node.lineno} global {n}"
+                    for n in node.names
+                    if n not in PROCESS_STATE.get(where, ())
+                ]
+    assert not found, found
+
+
+def test_each_folder_says_its_job() -> None:
+    """Folders name jobs: every subpackage's `__init__` says its one job in its first line."""
+    missing = []
+    for init in SRC.rglob("__init__.py"):
+        doc = ast.get_docstring(ast.parse(init.read_text()))
+        if not doc or not doc.splitlines()[0].strip():
+            missing.append(init.parent.relative_to(SRC).as_posix())
+    assert not missing, missing
+
+
 def test_module_sizes() -> None:
     sizes = {path: len(path.read_text().splitlines()) for path in SRC.rglob("*.py")}
     too_big = {str(path.relative_to(SRC)): n for path, n in sizes.items() if n > 400}
@@ -162,7 +273,7 @@ def test_public_api_is_sorted_and_documented() -> None:
         value = getattr(authload, name)  # lazy names (the mock's ASGI stack) resolve too
         if not isinstance(value, int):
             assert (value.__doc__ or "").strip(), f"{name} has no docstring"
-    helpers = {"TYPE_CHECKING", "Any"}
+    helpers = {"TYPE_CHECKING", "Any", "annotations"}
     public = {name for name, value in vars(authload).items() if not name.startswith("_")}
     public -= {name for name in public if isinstance(getattr(authload, name), types.ModuleType)} | helpers
     assert public <= set(authload.__all__), public - set(authload.__all__)

@@ -41,6 +41,20 @@ class AdminClient:
         # verify: certificates are checked (httpx's default), or with a context (`authload.common._tls`)
         self._client = httpx.Client(timeout=timeout, transport=transport, verify=verify)
 
+    @property
+    def app(self) -> p.App:
+        """The app every request names."""
+        return self._app
+
+    @property
+    def api_key(self) -> str:
+        """The REST API key this client sends."""
+        return self._api_key
+
+    def run(self, flow: p.Exchange[T]) -> T:
+        """Run any protocol flow over this client's connections."""
+        return run_flow(flow, self._client, self._base_urls)
+
     def create_user(self, uid: str, name: str, *, with_auth_token: bool = False) -> p.User:
         """`POST /users`."""
         return self._run(p.create_user(self._app, self._api_key, uid, name, with_auth_token=with_auth_token))
@@ -70,4 +84,4 @@ class AdminClient:
         self.close()
 
     def _run(self, flow: p.Exchange[T]) -> T:
-        return run_flow(flow, self._client, self._base_urls)
+        return self.run(flow)

@@ -10,23 +10,17 @@ the embedded mock went with it when its run ended: nothing to delete.
 
 from __future__ import annotations
 
-import random
 import time
-from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from .. import protocol as p
 from ..client import AdminClient
-from ..common._errors import EXIT_OK, EXIT_RUN_ERROR, ApiError, BackendError, ConfigError
+from ..common import EXIT_OK, EXIT_RUN_ERROR, ConfigError
 from ..common._tls import check_hosts, client_context
-from ..pool._ledger import Ledger, LedgerWriter, run_ledgers
+from ..pool import Ledger, LedgerWriter, Silent, codes, delete_all, on_threads, run_ledgers
 from ..scenario import load_environment
 
 CONCURRENCY = 8  # deletes in flight
-THROTTLE_ATTEMPTS = 5
-THROTTLE_MAX_WAIT = 30.0  # seconds
 Print = Callable[[str], None]
 
 
@@ -82,15 +76,15 @@ def _clean_ledger(ledger: Ledger, run: str, env_name: str | None, config_dir: st
         writer.close()
         say(f"{where}: {len(uids)} users were on the embedded mock, gone with it: nothing to delete")
         return 0
-    with client, ThreadPoolExecutor(CONCURRENCY) as pool:
-        outcomes = dict(zip(uids, pool.map(lambda uid: _delete(client, uid), uids), strict=True))
-    failed = {uid: code for uid, code in outcomes.items() if code is not None}
-    writer.deleted(uid for uid, code in outcomes.items() if code is None)
+    with client:
+        key, sleep = client.api_key, time.sleep
+        failed = delete_all(uids, client.app, key, client.run, on_threads, CONCURRENCY, sleep, Silent())
+    writer.deleted(uid for uid in uids if uid not in failed)
     if failed:
         writer.failed(failed)
     writer.close()
-    codes = ", ".join(f"{code} x{n}" for code, n in Counter(failed.values()).most_common())
-    say(f"{where}: deleted {len(uids) - len(failed)}, left {len(failed)}" + (f" ({codes})" if codes else ""))
+    why = f" ({codes(failed.values())})" if failed else ""
+    say(f"{where}: deleted {len(uids) - len(failed)}, left {len(failed)}{why}")
     return len(failed)
 
 
@@ -120,20 +114,3 @@ def _admin_client(ledger: Ledger, env_name: str | None, config_dir: str) -> Admi
         timeout=env.timeout,
         verify=context,
     )
-
-
-def _delete(client: AdminClient, uid: str) -> str | None:
-    """Delete one user: None when it is gone (404 included), else the error code."""
-    for attempt in range(1, THROTTLE_ATTEMPTS + 1):
-        try:
-            client.delete_user(uid)
-            return None
-        except ApiError as error:
-            if error.code == p.wire.ERR_UID_NOT_FOUND:
-                return None
-            if error.code != p.wire.ERR_TOO_MANY_REQUESTS or attempt == THROTTLE_ATTEMPTS:
-                return error.code
-            time.sleep(min(error.retry_after or 1.0, THROTTLE_MAX_WAIT) * random.uniform(1.0, 1.2))
-        except BackendError as error:
-            return error.code
-    return None  # pragma: no cover - the loop always returns

@@ -12,10 +12,8 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
@@ -23,10 +21,11 @@ from typing import Any
 
 from ..common._errors import EXIT_CONFIG_ERROR, EXIT_RUN_ERROR, ConfigError
 from ..common._lifeline import PARENT_PID_VARIABLE
+from ..common._ports import port_for_a_server
 from ..common._run_id import new_run_id
 from ..common._tls import check_hosts, client_context
 from ..pool._ledger import cleanup_record
-from ..report import SCHEMA_VERSION, baseline_figures
+from ..report import baseline_figures, write_fallback_summary
 from ..scenario import Load, format_duration, load_run_files, parse_duration
 from ._config import Config
 
@@ -62,7 +61,7 @@ def locust_command(config: Config, run_id: str, load: Load, *, headless: bool = 
     if config.processes is not None:
         # A port of its own (Locust's default, 5557, is shared by every run on the machine);
         # the master binds loopback only (see locust/_options.py).
-        port = str(_free_loopback_port())
+        port = str(port_for_a_server())
         command += ["--processes", str(config.processes), "--master-bind-port", port, "--master-port", port]
     users = load.users if config.users is None else config.users
     spawn_rate = load.spawn_rate if config.spawn_rate is None else config.spawn_rate
@@ -80,12 +79,6 @@ def locust_command(config: Config, run_id: str, load: Load, *, headless: bool = 
         if config.web_port is not None:
             command += ["--web-port", str(config.web_port)]
     return command
-
-
-def _free_loopback_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def check(config: Config) -> Load:
@@ -140,22 +133,18 @@ def run(config: Config) -> RunResult:
 def _write_fallback_summary(path: Path, run_id: str, config: Config, code: int) -> dict[str, Any]:
     """Locust ended without a summary (killed, crashed): say so in one, rather than in none."""
     how = "killed" if code < 0 else f"exited with {code}"
-    summary: dict[str, Any] = {
-        "schema_version": SCHEMA_VERSION,
-        "run_id": run_id,
-        "scenario": {"file": config.scenario},
-        "environment": {"name": config.env},
-        "ended_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "status": "interrupted" if code < 0 else "error",
-        "error": f"the run did not complete (Locust {how}) and wrote no summary; no figures",
-        "verdict": "fail",
-        "exit_code": EXIT_RUN_ERROR,
-        "files": {"summary": "summary.json"},
-        "cleanup": cleanup_record(path.parent),  # from the ledgers: what may still be on the backend
-    }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
-    print(f"authload: {summary['error']}; wrote {path}", file=sys.stderr, flush=True)
+    error = f"the run did not complete (Locust {how}) and wrote no summary; no figures"
+    summary = write_fallback_summary(
+        path,
+        run_id=run_id,
+        scenario_file=config.scenario,
+        environment=config.env,
+        status="interrupted" if code < 0 else "error",
+        error=error,
+        exit_code=EXIT_RUN_ERROR,
+        cleanup=cleanup_record(path.parent),  # from the ledgers: what may still be on the backend
+    )
+    print(f"authload: {error}; wrote {path}", file=sys.stderr, flush=True)
     return summary
 
 

@@ -31,10 +31,10 @@ from .. import (
     run,
     ui,
 )
+from ..common import one_line
 from ..mock import parse_fault_spec
 from ..protocol import wire
-from ..scenario import Scenario, check_file, environment_path
-from ..scenario._credentials import check_credentials, check_http_hosts
+from ..scenario import Scenario, check_file, check_pair, environment_path
 
 
 def _add_config_options(parser: argparse.ArgumentParser) -> None:
@@ -184,7 +184,7 @@ def _mock_settings(args: argparse.Namespace) -> MockConfig:
     try:
         return MockConfig.model_validate({**base, "faults": faults})
     except ValidationError as error:
-        raise ConfigError(f"mock settings: {_problems(error)}") from None
+        raise ConfigError(f"mock settings: {one_line(error.errors())}") from None
 
 
 def _fault_rule(text: str) -> dict[str, Any]:
@@ -193,20 +193,10 @@ def _fault_rule(text: str) -> dict[str, Any]:
         rule = parse_fault_spec(text)
         MockConfig.model_validate({"faults": [rule]})
     except ValidationError as error:
-        raise ConfigError(f"--fault {text!r}: {_problems(error, last_only=True)}") from None
+        raise ConfigError(f"--fault {text!r}: {one_line(error.errors(), last_only=True)}") from None
     except ValueError as error:
         raise ConfigError(str(error)) from None
     return rule
-
-
-def _problems(error: ValidationError, *, last_only: bool = False) -> str:
-    """pydantic's errors on one line: `field: message; ...`."""
-    problems = []
-    for item in error.errors():
-        loc = [str(part) for part in item["loc"]]
-        loc = loc[-1:] if last_only else loc
-        problems.append(f"{'.'.join(loc)}: {item['msg'].removeprefix('Value error, ')}")
-    return "; ".join(problems)
 
 
 def _mock(args: argparse.Namespace) -> int:
@@ -269,8 +259,7 @@ def _validate(args: argparse.Namespace) -> int:
             if not isinstance(scenario, Scenario):
                 break
             try:
-                check_credentials(scenario, env, env_path)
-                check_http_hosts(scenario, env, env_path)
+                check_pair(scenario, env, env_path)
             except ConfigError as error:
                 print(f"authload: {path} with {error}", file=sys.stderr)
                 status = EXIT_CONFIG_ERROR

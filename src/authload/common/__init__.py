@@ -21,6 +21,7 @@ from ._errors import (
     RunError,
     TransportError,
 )
+from ._problems import one_line, reason
 
 __all__ = [
     "EXIT_CODES",
@@ -38,4 +39,6 @@ __all__ = [
     "RealtimeError",
     "RunError",
     "TransportError",
+    "one_line",
+    "reason",
 ]

@@ -22,6 +22,7 @@ import time
 
 from pydantic import ValidationError
 
+from ..common import one_line
 from ._config import MockConfig
 from ._server import serve
 
@@ -50,11 +51,6 @@ def _watch_parent(parent_pid: int, stop: threading.Event) -> None:
             os._exit(0)
 
 
-def _problems(error: ValidationError) -> str:
-    # Field and reason only: pydantic's own text quotes the input, which may hold a key.
-    return "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
-
-
 def main(argv: list[str] | None = None) -> int:
     """Parse the options and serve until interrupted."""
     parser = argparse.ArgumentParser(prog="python -m authload.mock", description=__doc__.split("\n")[0])
@@ -70,7 +66,9 @@ def main(argv: list[str] | None = None) -> int:
         config = MockConfig.model_validate_json(text) if text else MockConfig()
     except ValidationError as error:
         origin = "stdin" if args.config_stdin else "--config-json"
-        print(f"authload.mock: invalid configuration on {origin}: {_problems(error)}", file=sys.stderr)
+        print(
+            f"authload.mock: invalid configuration on {origin}: {one_line(error.errors())}", file=sys.stderr
+        )
         return 2
     stop = threading.Event()
     if args.parent_pid is not None:

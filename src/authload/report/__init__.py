@@ -1,31 +1,81 @@
-"""Reports: figures per step and cycle, threshold verdicts, and the files of a run.
+"""Figures and reports: what a run saw, judged and written, and its progress while it runs.
 
-Reads plain figures (no Locust here) and writes `summary.json` (versioned, its
-JSON Schema ships as `summary.schema.json`), `junit.xml`, `summary.md` and
-`authload.html` (charts from the run's time series); Locust writes its own
-HTML and CSV into the same folder. `compare` sets a run against a baseline.
+No Locust here. `Recorder` holds exact HDR histograms per step, cycle and HTTP endpoint (and
+merges workers' figures); `judge` says what a step's result counts as; `build_summary` turns
+a run's facts into the summary and verdicts; the writers put `summary.json` (versioned, its
+JSON Schema ships as `summary.schema.json`), `junit.xml`, `summary.md` and `authload.html`
+(charts from the run's time series) in the run folder; `compare` sets a run against a
+baseline; `Progress` is the live line of long phases.
 """
 
+from ._build import INCOMPLETE, RunFacts, build_summary, http_figures, short
 from ._compare import Tolerance, baseline_figures, compare, entries, read_summary, regressions, render
 from ._figures import EMPTY, PERCENTILES, Figures
 from ._html import html_report
 from ._meta import run_meta
+from ._open_model import figures_of
+from ._outcomes import ERROR as OUTCOME_ERROR
+from ._outcomes import Outcome, judge
+from ._progress import Phase, Progress, run_line
+from ._recorder import (
+    ARRIVAL,
+    CLEANUP,
+    CORRECTNESS,
+    CYCLE,
+    DROPPED,
+    HTTP,
+    INTENDED_KINDS,
+    METRICS_KEY,
+    PROVISIONING,
+    SKIPPED,
+    STEP,
+    Recorder,
+    Series,
+    failure_code,
+)
 from ._render import console_table, headline, junit_xml, markdown
 from ._summary import COMPLETED, ERROR, INTERRUPTED, RunSummary
 from ._timeseries import BASE_S, Slot, Timeline, bucket
 from ._verdict import Verdict, evaluate
-from ._writer import SCHEMA_VERSION, append_step_summary, summary_json, write_reports
+from ._writer import (
+    SCHEMA_VERSION,
+    append_step_summary,
+    read_summary_file,
+    summary_json,
+    update_cleanup,
+    write_fallback_summary,
+    write_reports,
+)
 
 __all__ = [
+    "ARRIVAL",
     "BASE_S",
+    "CLEANUP",
     "COMPLETED",
+    "CORRECTNESS",
+    "CYCLE",
+    "DROPPED",
     "EMPTY",
     "ERROR",
+    "HTTP",
+    "INCOMPLETE",
+    "INTENDED_KINDS",
     "INTERRUPTED",
+    "METRICS_KEY",
+    "OUTCOME_ERROR",
     "PERCENTILES",
+    "PROVISIONING",
     "SCHEMA_VERSION",
+    "SKIPPED",
+    "STEP",
     "Figures",
+    "Outcome",
+    "Phase",
+    "Progress",
+    "Recorder",
+    "RunFacts",
     "RunSummary",
+    "Series",
     "Slot",
     "Timeline",
     "Tolerance",
@@ -33,18 +83,28 @@ __all__ = [
     "append_step_summary",
     "baseline_figures",
     "bucket",
+    "build_summary",
     "compare",
     "console_table",
     "entries",
     "evaluate",
+    "failure_code",
+    "figures_of",
     "headline",
     "html_report",
+    "http_figures",
+    "judge",
     "junit_xml",
     "markdown",
     "read_summary",
+    "read_summary_file",
     "regressions",
     "render",
+    "run_line",
     "run_meta",
+    "short",
     "summary_json",
+    "update_cleanup",
+    "write_fallback_summary",
     "write_reports",
 ]

@@ -1,20 +1,45 @@
-"""Turn what the recorder saw into the report's plain figures."""
+"""Turn what the recorder saw into the report's plain figures: `build_summary(RunFacts)`."""
 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from ..locust.distributed._membership import short
-from ..locust.load._outcomes import CORRECTNESS, SKIPPED
-from ..locust.run._plan import RunState
-from ..scenario import LOCAL_STEPS
-from . import COMPLETED, ERROR, INTERRUPTED, RunSummary
+from ..scenario import LOCAL_STEPS, Scenario
 from ._open_model import figures_of, open_model_report
-from ._recorder import CLEANUP, CYCLE, HTTP, STEP, Series
+from ._recorder import CLEANUP, CORRECTNESS, CYCLE, HTTP, SKIPPED, STEP, Recorder, Series
+from ._summary import COMPLETED, ERROR, INTERRUPTED, RunSummary
 
 INCOMPLETE = "incomplete"  # a worker was lost: figures are missing (exit 3, like any unfinished run)
+MAX_ID_LENGTH = 80  # worker ids come from the worker: keep what is written of them short
+
+
+@dataclass
+class RunFacts:
+    """What a process knows of its run, all a summary needs (the master's: the whole run's)."""
+
+    run_id: str
+    scenario: Scenario
+    scenario_file: str
+    environment: str
+    backend: str
+    base_urls: dict[str, str]
+    recorder: Recorder
+    started_at: float
+    stopped_at: float = 0.0
+    fatal: str | None = None
+    interrupted: bool = False
+    lost_workers: dict[str, float] = field(default_factory=dict)  # worker id -> when it was lost
+    distributed: bool = False
+    rejected_workers: set[str] = field(default_factory=set)
+    provisioning_requests: int = 0
+
+
+def short(worker_id: Any) -> str:
+    """A worker id as written in reports and logs (at most `MAX_ID_LENGTH` characters)."""
+    return str(worker_id)[:MAX_ID_LENGTH]
 
 
 def _apart(series: dict[tuple[str, str], Series], kind: str, names: list[str]) -> Series:
@@ -32,13 +57,12 @@ def _total(steps: list[Series]) -> Series:
     return total
 
 
-def build_summary(state: RunState) -> RunSummary:
+def build_summary(state: RunFacts) -> RunSummary:
     """Figures per step (in scenario order), per flow cycle and in total, with verdicts."""
-    assert state.plan is not None
-    plan, series = state.plan, state.recorder.series
+    series = state.recorder.series
     ended = state.stopped_at or time.time()  # not the reporting's own waits
     seconds = max(ended - state.started_at, 1e-9) if state.started_at else 0.0
-    order = [step.name for flow in plan.scenario.flows.values() for step in flow.steps]
+    order = [step.name for flow in state.scenario.flows.values() for step in flow.steps]
     kinds = (STEP, SKIPPED, CORRECTNESS)
     step_names = sorted({name for kind, name in series if kind in kinds}, key=order.index)
     steps = {
@@ -52,7 +76,7 @@ def build_summary(state: RunState) -> RunSummary:
     }
     cycles = {
         name: figures_of(series[(CYCLE, name)], seconds)
-        for name in plan.scenario.flows
+        for name in state.scenario.flows
         if (CYCLE, name) in series
     }
     wire_names = [name for name in step_names if name not in LOCAL_STEPS]
@@ -66,11 +90,11 @@ def build_summary(state: RunState) -> RunSummary:
     status, error = _status(state)
     verdicts, open_model = open_model_report(state, seconds, steps, cycles, total)
     return RunSummary(
-        run_id=plan.run_id,
-        scenario=plan.scenario.name,
-        scenario_file=plan.scenario_file,
-        environment=plan.environment_name,
-        backend=plan.backend,
+        run_id=state.run_id,
+        scenario=state.scenario.name,
+        scenario_file=state.scenario_file,
+        environment=state.environment,
+        backend=state.backend,
         started_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(state.started_at or time.time())),
         duration_s=seconds,
         steps=steps,
@@ -79,18 +103,17 @@ def build_summary(state: RunState) -> RunSummary:
         verdicts=verdicts,
         status=status,
         error=error,
-        distributed=_distributed(state) if state.run_key is not None else None,
+        distributed=_distributed(state) if state.distributed else None,
         open_model=open_model,
         http=http_figures(state, seconds),
     )
 
 
-def http_figures(state: RunState, seconds: float) -> dict[str, Any]:
+def http_figures(state: RunFacts, seconds: float) -> dict[str, Any]:
     """summary.json's `http`: HTTP requests as the backend counts them. `load` by endpoint
     (`METHOD /path/{template}`, with the host it went to: rest, client, app, or a name);
     `provisioning` and `cleanup` (the cleanup's is filled in after it ran): not load."""
-    assert state.plan is not None
-    prefixes = {kind: urlsplit(url).path.rstrip("/") for kind, url in state.plan.target.base_urls().items()}
+    prefixes = {kind: urlsplit(url).path.rstrip("/") for kind, url in state.base_urls.items()}
     found = []
     for (kind, name), series in state.recorder.series.items():
         if kind == HTTP:
@@ -116,7 +139,7 @@ def http_figures(state: RunState, seconds: float) -> dict[str, Any]:
     }
 
 
-def _status(state: RunState) -> tuple[str, str | None]:
+def _status(state: RunFacts) -> tuple[str, str | None]:
     if state.fatal:
         return ERROR, state.fatal
     if state.lost_workers:
@@ -127,7 +150,7 @@ def _status(state: RunState) -> tuple[str, str | None]:
     return COMPLETED, None
 
 
-def _distributed(state: RunState) -> dict[str, Any]:
+def _distributed(state: RunFacts) -> dict[str, Any]:
     """Per worker: its HTTP requests (they add up to `http.load.requests`) and its steps on the
     wire (to `total.requests`); lost and rejected workers."""
     workers = {
@@ -141,7 +164,7 @@ def _distributed(state: RunState) -> dict[str, Any]:
         {"id": short(worker), "at": _iso(at)}
         for worker, at in sorted(state.lost_workers.items(), key=lambda item: item[1])
     ]
-    rejected = sorted(short(worker) for worker in state.book.rejected | state.book.ignored_from)
+    rejected = sorted(short(worker) for worker in state.rejected_workers)
     return {"workers": workers, "lost_workers": lost, "rejected_workers": rejected}
 
 

@@ -15,15 +15,17 @@ rules the arrival counts.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..locust.load._arrivals import ARRIVAL, INTENDED_KINDS
-from ..locust.run._plan import RunState
 from ..scenario import Threshold
 from ..scenario._load import INTENDED
 from ..scenario._thresholds import ARRIVALS
-from . import Figures, Verdict, evaluate
-from ._recorder import CYCLE, STEP, Series
+from ._figures import Figures
+from ._recorder import ARRIVAL, CYCLE, INTENDED_KINDS, STEP, Series
+from ._verdict import Verdict, evaluate
+
+if TYPE_CHECKING:
+    from ._build import RunFacts
 
 BASIS = (
     "intended: latency from each cycle's intended start (its arrival time): service time plus the "
@@ -53,14 +55,13 @@ def figures_of(
     )
 
 
-def _intended(state: RunState, seconds: float, kind: str) -> dict[str, Figures]:
+def _intended(state: RunFacts, seconds: float, kind: str) -> dict[str, Figures]:
     wanted = INTENDED_KINDS[kind]
     return {name: figures_of(s, seconds) for (k, name), s in state.recorder.series.items() if k == wanted}
 
 
-def _arrivals(state: RunState) -> dict[str, Any]:
-    assert state.plan is not None
-    load, series = state.plan.scenario.load, state.recorder.series
+def _arrivals(state: RunFacts) -> dict[str, Any]:
+    load, series = state.scenario.load, state.recorder.series
     stages, everything = [], Series()
     durations = [duration for duration, _, _ in load.arrival_stages()]
     for index, (label, duration) in enumerate(zip(load.stage_labels(), durations, strict=True)):
@@ -102,11 +103,10 @@ def _arrival_verdict(rule: Threshold, arrivals: dict[str, Any]) -> Verdict:
 
 
 def open_model_report(
-    state: RunState, seconds: float, steps: dict[str, Figures], cycles: dict[str, Figures], total: Figures
+    state: RunFacts, seconds: float, steps: dict[str, Figures], cycles: dict[str, Figures], total: Figures
 ) -> tuple[list[Verdict], dict[str, Any] | None]:
     """Every rule's verdict, and the summary's `arrivals` and `intended` (None: closed model)."""
-    assert state.plan is not None
-    scenario = state.plan.scenario
+    scenario = state.scenario
     rules = scenario.parsed_thresholds()
     if not scenario.load.open_model:
         return evaluate(rules, steps, cycles, total), None

@@ -9,9 +9,13 @@ long it waits: a silent minute of 429s looks like a hang.
 
 | phase        | counts                        | from                           |
 |--------------|-------------------------------|--------------------------------|
-| provisioning | identities done / asked, rate | `_provision.provision`         |
-| run          | requests, rate, errors        | the recorder (steps on the wire)|
-| cleanup      | users deleted / to delete     | `_provision.delete_users`      |
+| provisioning | identities done / asked, rate | `pool._provision.provision`    |
+| run          | requests, rate, errors        | the recorder (HTTP requests)   |
+| cleanup      | users deleted / to delete     | `pool._delete.delete_all`      |
+
+One `Progress` per process (its console). It needs a way to redraw in the background:
+`spawn(loop)` returns something with `kill()` (gevent's `spawn` in a Locust process); the
+drawing loop sleeps with the `sleep` it is given, so this module imports neither.
 """
 
 from __future__ import annotations
@@ -21,11 +25,9 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, TextIO
+from typing import Any, Protocol, TextIO
 
-import gevent
-
-from ..scenario import LOCAL_STEPS
+from ._recorder import HTTP
 
 log = logging.getLogger("authload.progress")
 LIVE_EVERY_S = 0.5
@@ -87,9 +89,9 @@ class Phase:
             self.stream.flush()
             self.shown = False
 
-    def loop(self) -> None:
+    def loop(self, sleep: Callable[[float], None]) -> None:
         while True:
-            gevent.sleep(LIVE_EVERY_S if self.live else 1.0)
+            sleep(LIVE_EVERY_S if self.live else 1.0)
             self.draw()
 
 
@@ -106,48 +108,73 @@ def _counts(phase: Phase) -> str:
 class _EraseBeforeRecords(logging.Filter):
     """Attached to the root logger's handlers: a log line never lands after a live line."""
 
+    def __init__(self, progress: Progress) -> None:
+        super().__init__()
+        self.progress = progress
+
     def filter(self, record: logging.LogRecord) -> bool:
-        if _active is not None:
-            _active.erase()
+        if self.progress.active is not None:
+            self.progress.active.erase()
         return True
 
 
-_enabled = True
-_active: Phase | None = None
-_filter = _EraseBeforeRecords()
+class Killable(Protocol):
+    def kill(self) -> Any: ...
 
 
-def enable(on: bool) -> None:
-    """Workers call this with False: only one process of a run draws progress."""
-    global _enabled
-    _enabled = on
+class Progress:
+    """One process's progress line: a phase at a time (nested phases stay quiet)."""
 
+    def __init__(
+        self,
+        spawn: Callable[[Callable[[], None]], Killable],
+        sleep: Callable[[float], None],
+        *,
+        shown: bool = True,
+    ) -> None:
+        self.spawn, self.sleep, self.shown = spawn, sleep, shown
+        self.active: Phase | None = None
+        self._filter = _EraseBeforeRecords(self)
 
-@contextmanager
-def phase(
-    label: str,
-    total: int | None = None,
-    describe: Callable[[Phase], str] | None = None,
-    stream: TextIO | None = None,
-) -> Iterator[Phase | None]:
-    """Show progress while the block runs; yields the phase (None when progress is off)."""
-    global _active
-    if not _enabled or _active is not None:  # one line at a time: nested phases stay quiet
-        yield None
-        return
-    stream = stream or sys.stderr
-    current = _active = Phase(label, total, stream, _is_terminal(stream), describe)
-    for handler in logging.getLogger().handlers:
-        handler.addFilter(_filter)
-    drawer = gevent.spawn(current.loop)
-    try:
-        yield current
-    finally:
-        drawer.kill()
-        current.erase()
-        if not current.live and current.plain_at > current.started:
-            current.plain()  # a long phase ends with a line in the CI log too
-        _active = None
+    @contextmanager
+    def phase(
+        self,
+        label: str,
+        *,
+        total: int | None = None,
+        describe: Callable[[Phase], str] | None = None,
+        stream: TextIO | None = None,
+    ) -> Iterator[Phase | None]:
+        """Show progress while the block runs; yields the phase (None when progress is off)."""
+        if not self.shown or self.active is not None:
+            yield None
+            return
+        stream = stream or sys.stderr
+        current = self.active = Phase(label, total, stream, _is_terminal(stream), describe)
+        for handler in logging.getLogger().handlers:
+            handler.addFilter(self._filter)
+        drawer = self.spawn(lambda: current.loop(self.sleep))
+        try:
+            yield current
+        finally:
+            drawer.kill()
+            current.erase()
+            if not current.live and current.plain_at > current.started:
+                current.plain()  # a long phase ends with a line in the CI log too
+            self.active = None
+
+    def advance(self, count: int = 1) -> None:
+        """One more item of the current phase is done (no-op without one)."""
+        if self.active is not None:
+            self.active.done += count
+
+    def failed(self, count: int = 1) -> None:
+        if self.active is not None:
+            self.active.errors += count
+
+    def throttled(self, seconds: float) -> None:
+        if self.active is not None:
+            self.active.throttled(seconds)
 
 
 def _is_terminal(stream: TextIO) -> bool:
@@ -157,29 +184,14 @@ def _is_terminal(stream: TextIO) -> bool:
         return False
 
 
-def advance(count: int = 1) -> None:
-    """One more item of the current phase is done (no-op without one)."""
-    if _active is not None:
-        _active.done += count
-
-
-def failed(count: int = 1) -> None:
-    if _active is not None:
-        _active.errors += count
-
-
-def throttled(seconds: float) -> None:
-    if _active is not None:
-        _active.throttled(seconds)
-
-
 def run_line(recorder: Any, started_at: float, run_time: float | None) -> Callable[[Phase], str]:
-    """The run phase's text: requests on the wire so far, their mean rate, errors, time left."""
+    """The run phase's text: HTTP requests so far (what Locust counts), their mean rate, errors,
+    time left."""
 
     def describe(phase: Phase) -> str:
         requests = failures = 0
-        for (kind, name), series in list(recorder.series.items()):
-            if kind == "step" and name not in LOCAL_STEPS:
+        for (kind, _), series in list(recorder.series.items()):
+            if kind == HTTP:
                 requests += series.count  # no histogram work twice a second
                 failures += series.failures
         elapsed = max(time.time() - started_at, 1e-9)

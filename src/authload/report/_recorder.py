@@ -24,10 +24,15 @@ from typing import Any
 
 from hdrh.histogram import HdrHistogram
 
-from . import BASE_S, Slot, Timeline
-from ._timeseries import BUCKET_BITS
+from ._timeseries import BASE_S, BUCKET_BITS, Slot, Timeline
 
+# The recorder's kinds of entry: a step, a flow's cycle, an HTTP request by endpoint (as Locust
+# counts them), a step that sent nothing, a correctness failure; in the open model an arrival
+# (code DROPPED when dropped) and the intended-start twin of each step and cycle.
 STEP, CYCLE, HTTP = "step", "cycle", "http"
+SKIPPED, CORRECTNESS = "skipped", "correctness"
+ARRIVAL, DROPPED = "arrival", "DROPPED"
+INTENDED_KINDS = {STEP: "intended_step", CYCLE: "intended_cycle"}
 PROVISIONING, CLEANUP = "provisioning", "cleanup"  # requests outside the load (`phase_requests`)
 _MAX_MICROSECONDS = 3_600_000_000  # one hour: nothing in an auth flow should take longer
 METRICS_KEY = "authload_metrics"

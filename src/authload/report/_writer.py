@@ -1,7 +1,9 @@
-"""Write a run's report folder; nothing secret leaves through it.
+"""Write a run's report folder; nothing secret leaves through it. The one writer of summary.json.
 
-`summary.md` is also appended to `$GITHUB_STEP_SUMMARY` when that is set, so
-the verdict shows on the GitHub Actions job page.
+Three paths write summary.json, all here: a run's reports (`write_reports`), the cleanup's
+outcome added in place afterwards (`update_cleanup`), and the summary `authload run` writes
+when Locust ended without one (`write_fallback_summary`). `summary.md` is also appended to
+`$GITHUB_STEP_SUMMARY` when that is set, so the verdict shows on the GitHub Actions job page.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -54,6 +57,61 @@ def write_reports(
         (directory / name).write_text(redact(content), encoding="utf-8")
     append_step_summary(redact(text))
     return directory / "summary.json"
+
+
+def read_summary_file(path: Path) -> dict[str, Any]:
+    """A summary.json as written (an object; anything else reads as empty)."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return data if isinstance(data, dict) else {}
+
+
+def _replace(path: Path, summary: Mapping[str, Any], secrets: Iterable[str]) -> None:
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(Redactor(secrets)(json.dumps(summary, indent=2) + "\n"), encoding="utf-8")
+    temporary.replace(path)  # a reader never sees half a file
+
+
+def update_cleanup(
+    path: Path, cleanup: Mapping[str, Any], secrets: Iterable[str], requests: int | None
+) -> None:
+    """Write the cleanup's outcome into a written summary.json, in place (the rest unchanged);
+    `requests`: what the cleanup sent, into `http.cleanup`."""
+    summary = read_summary_file(path)
+    summary["cleanup"] = dict(cleanup)
+    if requests is not None and isinstance(summary.get("http"), dict):
+        summary["http"]["cleanup"] = {"requests": requests}
+    _replace(path, summary, secrets)
+
+
+def write_fallback_summary(
+    path: Path,
+    *,
+    run_id: str,
+    scenario_file: str,
+    environment: str,
+    status: str,
+    error: str,
+    exit_code: int,
+    cleanup: Mapping[str, Any],
+) -> dict[str, Any]:
+    """A summary for a run that ended without one (Locust killed, crashed): it says so, with no
+    figures, and what the ledgers say may still be on the backend."""
+    summary: dict[str, Any] = {
+        "schema_version": SCHEMA_VERSION,
+        "run_id": run_id,
+        "scenario": {"file": scenario_file},
+        "environment": {"name": environment},
+        "ended_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "status": status,
+        "error": error,
+        "verdict": "fail",
+        "exit_code": exit_code,
+        "files": {"summary": "summary.json"},
+        "cleanup": dict(cleanup),
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _replace(path, summary, ())
+    return summary
 
 
 def append_step_summary(text: str) -> None:

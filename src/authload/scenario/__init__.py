@@ -4,6 +4,7 @@ A bad file is one `ConfigError` whose message names the file, the line and
 the field of each problem; never a traceback.
 """
 
+from ._credentials import check_pair
 from ._durations import format_duration, parse_duration
 from ._environment import Environment, Target
 from ._load import Load
@@ -27,6 +28,7 @@ __all__ = [
     "Target",
     "Threshold",
     "check_file",
+    "check_pair",
     "environment_path",
     "format_duration",
     "load_environment",

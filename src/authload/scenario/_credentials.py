@@ -89,3 +89,9 @@ def check_http_hosts(scenario: Scenario, env: Environment, env_path: Path | None
             )
     if problems:
         raise ConfigError("\n".join(problems), source=str(env_path) if env_path else None)
+
+
+def check_pair(scenario: Scenario, env: Environment, env_path: Path | None = None) -> None:
+    """Everything a scenario needs of an environment: its keys and its hosts (exit 2 if not)."""
+    check_credentials(scenario, env, env_path)
+    check_http_hosts(scenario, env, env_path)

@@ -11,18 +11,14 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from ..common._errors import ConfigError
-from ._credentials import check_credentials, check_http_hosts
+from ..common._problems import reason
+from ._credentials import check_pair
 from ._environment import Environment
 from ._identities import csv_path, read_identities
 from ._model import HTTP, Scenario
-from ._yaml import VARIABLE, SourceMap, dotted, load_yaml, substitute_variables
+from ._yaml import VARIABLE, SourceMap, load_yaml, substitute_variables
 
 M = TypeVar("M", bound=BaseModel)
-
-_MESSAGES = {
-    "extra_forbidden": "unknown field",
-    "missing": "required field is missing",
-}
 
 
 def load_scenario(path: str | Path, environ: Mapping[str, str] | None = None) -> Scenario:
@@ -110,8 +106,7 @@ def load_run_files(
     scenario = load_scenario(scenario_path)
     env = load_environment(environment, config_dir)
     env_path = environment_path(environment, config_dir)
-    check_credentials(scenario, env, env_path)
-    check_http_hosts(scenario, env, env_path)
+    check_pair(scenario, env, env_path)
     if env.production and scenario.uses_auth_key() and not (env.allow_auth_key or allow_auth_key):
         raise ConfigError(
             f"scenario {scenario.name!r} logs in with the Auth Key, which CometChat reserves for "
@@ -172,11 +167,7 @@ def _validate(model: type[M], data: Any, smap: SourceMap) -> M:
 
 
 def _error(item: Any, data: Any, smap: SourceMap) -> ConfigError:
-    path = tuple(item["loc"])
-    message = _MESSAGES.get(item["type"], item["msg"]).removeprefix("Value error, ")
-    if item["type"] == "extra_forbidden":
-        return smap.error(path, f"unknown field {dotted(path[-1:])!r}")
-    return smap.error(path, message)
+    return smap.error(tuple(item["loc"]), reason(item))
 
 
 def _combined_error(errors: list[ConfigError]) -> ConfigError:

@@ -25,10 +25,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import gevent
-from locust.rpc import Message
 from locust.runners import MasterRunner, WorkerRunner
 
-from ...report._recorder import METRICS_KEY, Recorder
+from ...report import METRICS_KEY, Recorder, short
+from .. import _compat
 from ._runkey import RunKey
 
 log = logging.getLogger("authload")
@@ -39,7 +39,6 @@ REJECTED_MESSAGE = "authload_rejected"
 SIGNATURE_KEY = "authload_signature"
 PROOF_SECONDS = 3.0  # a worker on the same network answers in milliseconds
 ENOUGH_WORKERS_SECONDS = 10.0  # how long a start waits for --expect-workers proven workers
-MAX_ID_LENGTH = 80  # worker ids come from the worker: keep what we print of them short
 
 
 @dataclass
@@ -54,10 +53,6 @@ class WorkerBook:
     ignored_from: set[str] = field(default_factory=set)  # senders of figures whose tag did not check
     next_seq: itertools.count[int] = field(default_factory=itertools.count)
     joined: dict[str, float] = field(default_factory=dict)  # worker id -> when a start first saw it
-
-
-def short(worker_id: Any) -> str:
-    return str(worker_id)[:MAX_ID_LENGTH]
 
 
 def _canonical(value: Any) -> str:
@@ -193,8 +188,7 @@ def reject(runner: MasterRunner, book: WorkerBook, client_id: str) -> None:
     book.rejected.add(client_id)
     runner.send_message(REJECTED_MESSAGE, None, client_id=client_id)
     runner.send_message("quit", None, client_id=client_id)
-    if client_id in runner.clients:
-        runner.handle_message(client_id, Message("client_stopped", None, client_id))
+    _compat.forget_worker(runner, client_id)
 
 
 def settle(runner: MasterRunner, book: WorkerBook, needed: int = 1) -> list[str]:
@@ -204,7 +198,7 @@ def settle(runner: MasterRunner, book: WorkerBook, needed: int = 1) -> list[str]
     without them. Returns the proven workers, in order."""
     deadline = time.monotonic() + PROOF_SECONDS + ENOUGH_WORKERS_SECONDS
     while True:
-        active = sorted(w.id for w in runner.clients.ready + runner.clients.running + runner.clients.spawning)
+        active = _compat.worker_ids(runner)
         for worker_id in active:
             started = book.joined.setdefault(worker_id, time.monotonic())
             if worker_id not in book.proven and time.monotonic() - started > PROOF_SECONDS:

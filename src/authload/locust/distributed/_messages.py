@@ -24,12 +24,14 @@ import time
 from typing import Any
 
 import gevent
-from locust.runners import STATE_MISSING, STATE_STOPPED, STATE_STOPPING, MasterRunner, WorkerRunner
+from locust.runners import STATE_MISSING, STATE_STOPPED, STATE_STOPPING
 
-from ...common._errors import AuthloadError
+from ...common import AuthloadError
 from ...common._redact import redact_logs
 from ...protocol._steps import Identity
-from ..run._plan import Plan, RunState, state_of
+from ...report import short
+from .. import _compat
+from ..run._plan import Plan
 from . import _membership as membership
 from ._runkey import RunKey, resolve
 
@@ -41,10 +43,10 @@ FINAL_WAIT_SECONDS = 10.0  # beyond the stop timeout
 WATCH_SECONDS = 0.25  # how often the master looks for lost workers
 
 
-def _run_key(environment: Any) -> RunKey:
+def _run_key(options: Any) -> RunKey:
     """The run key, or exit 2 naming what is missing (before any worker is sent anything)."""
     try:
-        key = resolve(environment.parsed_options)
+        key = resolve(options)
     except AuthloadError as error:
         print(f"authload: {error}", file=sys.stderr)
         raise SystemExit(error.exit_code) from None
@@ -53,95 +55,95 @@ def _run_key(environment: Any) -> RunKey:
     return key
 
 
-def listen_as_worker(environment: Any, runner: WorkerRunner) -> None:
-    state = state_of(environment)
-    state.run_key = key = _run_key(environment)
-    runner.register_message(PLAN_MESSAGE, lambda msg, **_: receive_plan(environment, msg.data))
+def listen_as_worker(run: Any) -> None:
+    """A worker: hear plans and stop requests, ship signed figures with every report."""
+    runner = run.runner
+    run.run_key = key = _run_key(run.options)
+    runner.register_message(PLAN_MESSAGE, lambda msg, **_: receive_plan(run, msg.data))
     runner.register_message(FLUSH_MESSAGE, lambda msg, **_: runner.stop())  # fires test_stop
-    environment.events.report_to_master.add_listener(state.recorder.on_report_to_master)
-    membership.join_as_worker(environment, runner, key, state.book)  # signs after the recorder fills
+    run.environment.events.report_to_master.add_listener(run.recorder.on_report_to_master)
+    membership.join_as_worker(run.environment, runner, key, run.book)  # signs after the recorder fills
 
 
-def listen_as_master(environment: Any, runner: MasterRunner) -> None:
-    state = state_of(environment)
-    state.run_key = key = _run_key(environment)
-    membership.guard_as_master(environment, runner, key, state.book, state.recorder)
+def listen_as_master(run: Any) -> None:
+    """The master: challenge workers, believe only signed figures, hear final markers."""
+    runner = run.runner
+    run.run_key = key = _run_key(run.options)
+    membership.guard_as_master(run.environment, runner, key, run.book, run.recorder)
 
     def on_final(msg: Any, **_: Any) -> None:
         if membership.signed_final(key, msg.node_id, msg.data):
-            state.finished_workers.add(msg.node_id)
+            run.finished_workers.add(msg.node_id)
 
     runner.register_message(FINAL_MESSAGE, on_final)
 
 
-def receive_plan(environment: Any, sealed: Any) -> None:
-    state, runner = state_of(environment), environment.runner
-    assert state.run_key is not None
+def receive_plan(run: Any, sealed: Any) -> None:
     try:
-        data = state.run_key.open(sealed, runner.client_id)
+        data = run.run_key.open(sealed, run.runner.client_id)
     except ValueError as error:
         log.error("ignored a plan: %s (is AUTHLOAD_RUN_KEY the same as the master's?)", error)
         return
-    state.plan = Plan.from_message(data["plan"])
-    redact_logs(state.plan.secrets)
-    state.worker_index = int(data["worker_index"])
-    state.worker_count = int(data.get("worker_count", 1))
-    # The run's clock, not this worker's start: arrivals keep their times however late Locust
-    # spawns the scheduler here (durations only, so host clocks need not agree).
-    state.origin = time.monotonic() - float(data.get("elapsed", 0.0))
-    state.set_identities([Identity(uid, token) for uid, token in data["identities"]])
+    identities = [Identity(uid, token) for uid, token in data["identities"]]
+    plan = Plan.from_message(data["plan"])
+    run.receive_plan(
+        plan,
+        int(data["worker_index"]),
+        int(data.get("worker_count", 1)),
+        float(data.get("elapsed", 0.0)),
+        identities,
+    )
 
 
-def send_plans(runner: MasterRunner, plan: Plan, identities: list[Identity]) -> None:
+def send_plans(run: Any) -> None:
     """Each proven worker gets a disjoint share of the identities, sealed, before its spawn message."""
-    state = state_of(runner.environment)
-    assert state.run_key is not None
-    state.expected_workers.clear()
-    state.finished_workers.clear()
-    state.lost_workers.clear()
-    needed = int(getattr(runner.environment.parsed_options, "expect_workers", 1) or 1)
-    workers = membership.settle(runner, state.book, needed)
-    shape = runner.environment.shape_class
+    runner, plan = run.runner, run.plan
+    run.expected_workers.clear()
+    run.finished_workers.clear()
+    run.lost_workers.clear()
+    needed = int(getattr(run.options, "expect_workers", 1) or 1)
+    workers = membership.settle(runner, run.book, needed)
+    shape = run.environment.shape_class
     for index, worker_id in enumerate(workers):
-        share = identities[index :: len(workers)] or identities  # fewer identities than workers: share
-        state.expected_workers.add(worker_id)
+        run.expected_workers.add(worker_id)
         message = {
             "plan": plan.to_message(),
             "worker_index": index,
             "worker_count": len(workers),
             "elapsed": shape.get_run_time() if shape is not None else 0.0,  # the run's clock now
-            "identities": [[i.uid, i.token] for i in share],
+            "identities": [[i.uid, i.token] for i in run.identities.share(index, len(workers))],
         }
-        runner.send_message(PLAN_MESSAGE, state.run_key.seal(message, worker_id), client_id=worker_id)
-    gevent.spawn(_watch_workers, runner, state, state.started_at)
+        runner.send_message(PLAN_MESSAGE, run.run_key.seal(message, worker_id), client_id=worker_id)
+    gevent.spawn(_watch_workers, run, run.started_at)
 
 
-def _watch_workers(runner: MasterRunner, state: RunState, started_at: float) -> None:
+def _watch_workers(run: Any, started_at: float) -> None:
     """Master: a worker gone before its final word is lost; the run cannot complete, so end it now."""
-    while not state.reported and state.started_at == started_at:
+    runner = run.runner
+    while not run.reported and run.started_at == started_at:
         gevent.sleep(WATCH_SECONDS)
-        if find_lost_workers(runner, state) and runner.state not in (STATE_STOPPING, STATE_STOPPED):
+        if find_lost_workers(run) and runner.state not in (STATE_STOPPING, STATE_STOPPED):
             gevent.spawn(runner.quit)  # Locust's own end of a run: test_stop reports, workers quit
 
 
-def find_lost_workers(runner: MasterRunner, state: RunState) -> list[str]:
+def find_lost_workers(run: Any) -> list[str]:
     """Record (once, with the time) expected workers that went missing or quit before finishing."""
     lost = []
-    for worker_id in sorted(state.expected_workers - state.finished_workers - set(state.lost_workers)):
-        node = runner.clients.get(worker_id)
-        if node is None or node.state == STATE_MISSING:
-            state.lost_workers[worker_id] = time.time()
+    for worker_id in sorted(run.expected_workers - run.finished_workers - set(run.lost_workers)):
+        state = _compat.worker_state(run.runner, worker_id)
+        if state is None or state == STATE_MISSING:
+            run.lost_workers[worker_id] = time.time()
             lost.append(worker_id)
             log.error(
                 "worker %s was lost (%s) before sending its final figures; ending the run, "
                 "the summary is incomplete",
-                membership.short(worker_id),
-                "no heartbeat" if node is not None else "it left",
+                short(worker_id),
+                "no heartbeat" if state is not None else "it left",
             )
     return lost
 
 
-def send_final_stats(environment: Any) -> None:
+def send_final_stats(run: Any) -> None:
     """A worker's last figures, and then the word that they are all sent.
 
     Locust's worker reports stats every few seconds and once more only on
@@ -149,32 +151,31 @@ def send_final_stats(environment: Any) -> None:
     (its `report_to_master` event, a `stats` message) here lets the master's
     summary, and Locust's own CSV, include the last seconds of every worker.
     """
-    state, runner = state_of(environment), environment.runner
-    assert state.run_key is not None
+    runner = run.runner
     data: dict[str, Any] = {}
-    environment.events.report_to_master.fire(client_id=runner.client_id, data=data)
+    run.environment.events.report_to_master.fire(client_id=runner.client_id, data=data)
     runner.send_message("stats", data)
-    runner.send_message(FINAL_MESSAGE, membership.final_marker(runner, state.run_key, state.book))
+    runner.send_message(FINAL_MESSAGE, membership.final_marker(runner, run.run_key, run.book))
 
 
-def wait_for_workers(environment: Any) -> None:
+def wait_for_workers(run: Any) -> None:
     """Master: wait (bounded) until every worker has sent its last figures, or was lost.
 
     When the run time ends, Locust's master quits without first stopping its
     workers, so test_stop fires while they still run. Workers that have not
     reported are asked to stop their users and report.
     """
-    state, runner = state_of(environment), environment.runner
-    for worker_id in sorted(state.expected_workers - state.finished_workers - set(state.lost_workers)):
+    runner = run.runner
+    for worker_id in sorted(run.expected_workers - run.finished_workers - set(run.lost_workers)):
         runner.send_message(FLUSH_MESSAGE, None, client_id=worker_id)
-    deadline = time.monotonic() + environment.stop_timeout + FINAL_WAIT_SECONDS
+    deadline = time.monotonic() + run.environment.stop_timeout + FINAL_WAIT_SECONDS
 
     def waiting() -> set[str]:
-        find_lost_workers(runner, state)
-        return state.expected_workers - state.finished_workers - set(state.lost_workers)
+        find_lost_workers(run)
+        return set(run.expected_workers - run.finished_workers - set(run.lost_workers))
 
     while waiting() and time.monotonic() < deadline:
         gevent.sleep(0.05)
     for worker_id in sorted(waiting()):  # alive, maybe, but its last figures never came: lost too
-        state.lost_workers[worker_id] = time.time()
-        log.error("worker %s sent no final figures; the summary is incomplete", membership.short(worker_id))
+        run.lost_workers[worker_id] = time.time()
+        log.error("worker %s sent no final figures; the summary is incomplete", short(worker_id))

@@ -30,7 +30,6 @@ import logging
 import time
 from collections.abc import Iterator
 from typing import Any
-from weakref import WeakKeyDictionary
 
 import gevent
 from gevent.event import Event
@@ -39,15 +38,11 @@ from gevent.queue import Empty, Queue
 from locust import User, constant, task
 from locust.exception import StopUser
 
-from ...report._recorder import CYCLE, STEP, Recorder
+from ...report import ARRIVAL, DROPPED, INTENDED_KINDS, Recorder
 from ...scenario._load import arrival_offsets
-from ..run._plan import RunState, state_of
 from ._user import AuthFlowUser
 
 log = logging.getLogger("authload")
-ARRIVAL, DROPPED = "arrival", "DROPPED"
-INTENDED_KINDS = {STEP: "intended_step", CYCLE: "intended_cycle"}
-_current: WeakKeyDictionary[Any, Arrivals] = WeakKeyDictionary()  # environment -> running scheduler
 
 
 class _IntendedRecorder:
@@ -67,16 +62,6 @@ class _IntendedRecorder:
         self._recorder.connections(name, opened)
 
 
-class _PooledState:
-    """The run state as a pooled user sees it: the same, but recording intended starts too."""
-
-    def __init__(self, state: RunState, recorder: _IntendedRecorder) -> None:
-        self._state, self.recorder = state, recorder
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._state, name)
-
-
 def share_of(total: int, index: int, count: int) -> int:
     """Process `index` of `count`'s part of `total` (the parts add up to it; at least 1)."""
     return max(1, total // count + (1 if index < total % count else 0))
@@ -85,11 +70,10 @@ def share_of(total: int, index: int, count: int) -> int:
 class Arrivals:
     """One process's arrivals: its schedule, its pool of users, its waiting arrivals."""
 
-    def __init__(self, environment: Any, state: RunState) -> None:
-        assert state.plan is not None
-        load = state.plan.scenario.load
-        count, index = max(1, state.worker_count), state.worker_index
-        self.environment, self.state = environment, state
+    def __init__(self, environment: Any, run: Any) -> None:
+        load = run.plan.scenario.load
+        count, index = max(1, run.worker_count), run.worker_index
+        self.environment, self.owner = environment, run
         self.offsets: Iterator[tuple[float, int]] = arrival_offsets(
             load.arrival_stages(), 1 / count, index / count
         )
@@ -97,7 +81,7 @@ class Arrivals:
         self.max_wait = load.max_wait
         self.stop = Event()
         self.delays: dict[Any, float] = {}  # cycle greenlet -> its start delay (ms)
-        self.recorder = _IntendedRecorder(state.recorder, self.delays)
+        self.recorder = _IntendedRecorder(run.recorder, self.delays)
         self.free: Queue[AuthFlowUser] = Queue()
         self.users: list[AuthFlowUser] = []
         self.waiting = 0  # arrivals waiting for a free user: new ones queue behind them
@@ -106,7 +90,7 @@ class Arrivals:
     def run(self) -> None:
         """Start each arrival at its time until the schedule ends or the run stops; then let
         in-flight cycles finish (bounded by the stop timeout)."""
-        origin = self.state.origin or time.monotonic()  # a worker: the run's clock (see `_distributed`)
+        origin = self.owner.origin or time.monotonic()  # a worker: the run's clock (see `distributed`)
         for offset, stage in self.offsets:
             intended = origin + offset
             ahead = intended - time.monotonic()
@@ -128,7 +112,7 @@ class Arrivals:
             self.waiting += 1
             self.waiters.spawn(self._wait, intended, stage)
         else:
-            self.state.recorder.record(ARRIVAL, stage, 0.0, DROPPED)
+            self.owner.recorder.record(ARRIVAL, stage, 0.0, DROPPED)
 
     def _free_user(self) -> AuthFlowUser | None:
         try:
@@ -138,9 +122,9 @@ class Arrivals:
             pass
         if len(self.users) >= self.max_users:
             return None
-        user = AuthFlowUser(self.environment)
+        user = self.owner.user_class(self.environment)
+        user.recorder = self.recorder  # its steps' intended starts too
         user.on_start()
-        user.run_state = _PooledState(self.state, self.recorder)  # type: ignore[assignment]
         self.users.append(user)
         return user
 
@@ -149,7 +133,7 @@ class Arrivals:
         try:
             user = self.free.get(timeout=max(0.0, intended + self.max_wait - time.monotonic()))
         except (Empty, gevent.GreenletExit):
-            self.state.recorder.record(ARRIVAL, stage, (time.monotonic() - intended) * 1000, DROPPED)
+            self.owner.recorder.record(ARRIVAL, stage, (time.monotonic() - intended) * 1000, DROPPED)
             return
         finally:
             self.waiting -= 1
@@ -159,7 +143,7 @@ class Arrivals:
         current = gevent.getcurrent()
         delay_ms = max(0.0, (time.monotonic() - intended) * 1000)
         self.delays[current] = delay_ms
-        self.state.recorder.record(ARRIVAL, stage, delay_ms, None)
+        self.owner.recorder.record(ARRIVAL, stage, delay_ms, None)
         try:
             user.cycle()
         except Exception:  # a harness bug outside a step (steps count their own): log, go on
@@ -174,16 +158,18 @@ class Arrivals:
 
 
 class ArrivalUser(User):
-    """Locust's only user in an open-model run (one per process): the arrival scheduler."""
+    """Locust's only user in an open-model run (one per process): the arrival scheduler. Locust
+    spawns the subclass its `Run` binds (`authload_run`); the scheduler running is the run's `arrivals`."""
 
     wait_time = constant(0)
+    authload_run: Any  # the Run this class is bound to (`run._run._bound`)
 
     def on_start(self) -> None:
-        state = state_of(self.environment)
+        run = self.authload_run
         self.arrivals: Arrivals | None = None
-        if state.plan is None or state.fatal or self.environment in _current:
+        if run.plan is None or run.fatal or run.arrivals is not None:
             return  # torn down, or another scheduler runs this process's share already
-        self.arrivals = _current[self.environment] = Arrivals(self.environment, state)
+        self.arrivals = run.arrivals = Arrivals(self.environment, run)
 
     @task
     def schedule(self) -> None:
@@ -193,29 +179,23 @@ class ArrivalUser(User):
                 arrivals.run()
             finally:
                 arrivals.close()
-                _current.pop(self.environment, None)
+                self.authload_run.arrivals = None
         raise StopUser
 
     def on_stop(self) -> None:
         arrivals = self.arrivals
-        if arrivals is not None and _current.get(self.environment) is arrivals:  # killed mid-run
+        if arrivals is not None and self.authload_run.arrivals is arrivals:  # killed mid-run
             arrivals.stop.set()
             arrivals.waiters.kill()
             arrivals.cycles.kill()
             arrivals.close()
-            _current.pop(self.environment, None)
+            self.authload_run.arrivals = None
 
 
-def on_test_stopping(environment: Any, **_: Any) -> None:
-    """Locust is stopping the run: the scheduler stops starting arrivals."""
-    arrivals = _current.get(environment)
-    if arrivals is not None:
-        arrivals.stop.set()
+def stop_arriving(run: Any) -> None:
+    """Locust is stopping the run (`test_stopping`): the scheduler stops starting arrivals."""
+    if run.arrivals is not None:
+        run.arrivals.stop.set()
 
 
-def on_init(environment: Any, **_: Any) -> None:
-    """Listener of Locust's `init` (every process): stop schedulers with the run."""
-    environment.events.test_stopping.add_listener(on_test_stopping)
-
-
-__all__ = ["ARRIVAL", "DROPPED", "INTENDED_KINDS", "ArrivalUser", "share_of"]
+__all__ = ["ArrivalUser", "share_of", "stop_arriving"]

@@ -40,13 +40,13 @@ import gevent.ssl
 from gevent import monkey
 from geventhttpclient.client import HTTPClient, HTTPClientPool
 from geventhttpclient.url import URL
-from locust.contrib.fasthttp import FAILURE_EXCEPTIONS
 
 from ...common._errors import ProtocolError
 from ...common._tls import check_hosts, client_context
 from ...common._transport import MAX_BODY_BYTES, too_large_error, transport_error
 from ...protocol import Exchange, Host, Request, Response, run_exchange
 from ...scenario import Target
+from .._compat import FAILURE_EXCEPTIONS, close_unread, watch_connections
 from ._resolver import resolve_once
 
 try:  # geventhttpclient decodes `br` with it when installed; so do we
@@ -90,10 +90,7 @@ class _CountingPool(HTTPClientPool):
         client = self.clients.get((url.host, url.port))
         if client is None:
             client = super().get_client(url)
-            # `after_connect` is the connection pool's documented hook, called once per new socket.
-            pool = client._connection_pool
-            pool.after_connect = self._count  # type: ignore[method-assign,assignment]
-            pool._is_socket_alive = _is_socket_alive  # type: ignore[method-assign]
+            watch_connections(client, self._count, _is_socket_alive)
         return client
 
     def _count(self, _sock: object) -> None:
@@ -243,15 +240,6 @@ def _read_capped(reply: Any) -> bytes:
         return reply.read()  # type: ignore[no-any-return]
     body: bytes = b"" if length is not None else reply.read(MAX_BODY_BYTES + 1)
     if length is not None or len(body) > MAX_BODY_BYTES:
-        _close_unread(reply)
+        close_unread(reply)
         raise too_large_error(reply.status_code)
     return body
-
-
-def _close_unread(reply: Any) -> None:
-    """Close a connection whose answer was not read to its end (it cannot carry another)."""
-    # geventhttpclient's response holds its pool and socket privately (checked on 2.6).
-    pool, sock = getattr(reply, "_pool", None), getattr(reply, "_sock", None)
-    reply._sock = reply._pool = None
-    if pool is not None and sock is not None:
-        pool.release_socket(sock)

@@ -1,9 +1,9 @@
 """Stages and the open model through Locust's `LoadTestShape` (headless, web UI, distributed).
 
-Locust uses a shape class found in the locustfile for every run; authload's acts
-only when the scenario needs it. At `init` (and, in the web UI, on each POST
-/swarm, after the form's files are known) it is installed as the environment's
-shape, or removed so Locust's plain `-u/-r/-t` path runs unchanged:
+Locust uses a shape class found in the locustfile for every run; authload's is bound to its
+`Run`, which installs it as the environment's shape only when the scenario needs it (at
+`init`, and in the web UI on each start from the form), so Locust's plain `-u/-r/-t` path
+runs unchanged otherwise:
 
 | scenario `load`         | shape | Locust users                         | run ends                       |
 |-------------------------|-------|--------------------------------------|--------------------------------|
@@ -21,13 +21,9 @@ from __future__ import annotations
 from typing import Any
 
 from locust import LoadTestShape
-from locust.runners import MasterRunner, WorkerRunner
 
-from ...scenario import Load, load_scenario
+from ...scenario import Load
 from ...scenario._load import users_at
-from ..run._plan import state_of
-from ._arrivals import ArrivalUser
-from ._user import AuthFlowUser
 
 END_SLACK = 0.5  # seconds after the last arrival's time before the run may end (cycles finish)
 
@@ -41,72 +37,32 @@ class ScenarioShape(LoadTestShape):
 
     use_common_options = True  # the start form keeps users / spawn rate (plain scenarios use them)
 
+    def __init__(self, run: Any = None) -> None:
+        super().__init__()
+        self.run = run  # Locust makes one of its own from the locustfile: the run replaces it
+
     def tick(self) -> tuple[int, float, list[type[Any]]] | None:
-        assert self.runner is not None
-        environment = self.runner.environment
-        plan = state_of(environment).plan
-        options = environment.parsed_options
-        if plan is None or options is None:
+        run = self.run
+        if run is None or run.plan is None or run.options is None:
             return None
+        plan, options = run.plan, run.options
         load = plan.scenario.load
         elapsed = self.get_run_time()
         end = float(getattr(options, "run_time", None) or load.run_time)
         if load.open_model:
             if elapsed >= end + END_SLACK:
                 return None
-            processes = max(1, self.runner.worker_count) if isinstance(self.runner, MasterRunner) else 1
+            processes = max(1, run.runner.worker_count) if run.role == "master" else 1
             # All schedulers at once (at a spawn rate of `processes`, worker i's would start i/n s late).
-            return processes, float(processes) * 100, [ArrivalUser]
+            return processes, float(processes) * 100, [run.arrival_class]
         if load.stages:
             now = users_at(load.stages, elapsed, load.spawn_rate) if elapsed < end else None
-            return None if now is None else (now[0], now[1], [AuthFlowUser])
+            return None if now is None else (now[0], now[1], [run.user_class])
         return (
             int(options.num_users or load.users),
             float(options.spawn_rate or load.spawn_rate),
-            [AuthFlowUser],
+            [run.user_class],
         )
 
 
-_shapes: dict[int, ScenarioShape] = {}
-
-
-def use_shape_for(environment: Any, load: Load) -> None:
-    """Install the shape (and the user class it spawns) when `load` needs it, else remove it."""
-    shape = _shapes.setdefault(id(environment), environment.shape_class or ScenarioShape())
-    shape.runner = environment.runner
-    if needs_shape(load):
-        environment.shape_class = shape
-        environment.user_classes = [ArrivalUser if load.open_model else AuthFlowUser]
-    else:
-        environment.shape_class = None
-        environment.user_classes = [AuthFlowUser]
-
-
-def on_init(environment: Any, runner: Any, web_ui: Any = None, **_: Any) -> None:
-    """Listener of Locust's `init`, after the run's own (which read the scenario)."""
-    if isinstance(runner, WorkerRunner):
-        return  # workers spawn what the master dispatches, by class name
-    plan = state_of(environment).plan
-    if plan is not None:
-        use_shape_for(environment, plan.scenario.load)
-    if web_ui is not None:
-        web_ui.app.before_request(lambda: _before_swarm(environment))
-
-
-def _before_swarm(environment: Any) -> None:
-    """Web UI: the form may name another scenario; its load decides the shape before Locust's
-    /swarm handler reads `environment.shape_class`. A file that does not load is the start gate's
-    (or test_start's) to refuse; here it changes nothing."""
-    from flask import request
-
-    if request.method != "POST" or not request.path.endswith("/swarm"):
-        return
-    name = request.form.get("scenario") or environment.parsed_options.scenario
-    try:
-        load = load_scenario(name).load
-    except Exception:  # refused (with file:line) where starts are checked
-        return
-    use_shape_for(environment, load)
-
-
-__all__ = ["ScenarioShape", "needs_shape", "on_init"]
+__all__ = ["ScenarioShape", "needs_shape"]

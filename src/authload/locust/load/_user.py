@@ -17,29 +17,25 @@ from __future__ import annotations
 import logging
 import random
 import time
+from typing import Any
 from urllib.parse import urlsplit
 
 import gevent
 from locust import User, constant, task
 
 from ... import protocol as p
-from ...common._errors import ApiError, BackendError, ProtocolError
+from ...common import ApiError, BackendError, ProtocolError
 from ...protocol._http_step import HttpSpec
 from ...protocol._realtime import RealtimePlan
 from ...protocol._steps import Credentials, Identity, VirtualUser
-from ...report._recorder import CYCLE, HTTP, STEP, failure_code
+from ...report import CORRECTNESS, CYCLE, HTTP, OUTCOME_ERROR, SKIPPED, STEP, Outcome, failure_code, judge
 from ...scenario import LOCAL_STEPS, PAUSE, Flow, Step
-from ..run._plan import state_of
 from ._driver import FastDriver, tls_context
-from ._outcomes import CORRECTNESS, ERROR, SKIPPED, Outcome, judge
 from ._realtime import CONNECT_REALTIME, RealtimeLink
 
 log = logging.getLogger("authload")
 LOGOUT = "logout"
 WS = "WS"  # a real-time connect's "method" in Locust's rows and the `http` figures
-
-
-_logged_internal: set[str] = set()
 
 
 class StepFailed(Exception):
@@ -57,24 +53,29 @@ class StepFailed(Exception):
         return self.code
 
 
-def _internal_error(error: Exception) -> Exception:
-    """An unexpected exception inside a step: counted (as INTERNAL_<type>) and logged once."""
+def _internal_error(error: Exception, logged: set[str]) -> Exception:
+    """An unexpected exception inside a step: counted (as INTERNAL_<type>) and logged once a run."""
     kind = type(error).__name__
-    if kind not in _logged_internal:
-        _logged_internal.add(kind)
+    if kind not in logged:
+        logged.add(kind)
         log.error("authload internal error in a step, counted as INTERNAL_%s", kind, exc_info=error)
     return error
 
 
 class AuthFlowUser(User):
-    """Runs the flows of the scenario given by `--scenario` against `--env`."""
+    """Runs the flows of the scenario given by `--scenario` against `--env`.
+
+    Locust spawns the subclass its `Run` binds (`authload_run`); `recorder` is the run's, or, for a
+    pooled user of the open model, one that records intended starts too (`_arrivals`)."""
 
     wait_time = constant(0)  # think time is the scenario's `pause` steps
+    authload_run: Any  # the Run this class is bound to (`run._run._bound`)
 
     def on_start(self) -> None:
-        self.run_state = state_of(self.environment)
-        plan = self.run_state.plan
-        if plan is None or self.run_state.fatal:  # the run is being torn down
+        run = self.authload_run
+        self.recorder = getattr(self, "recorder", None) or run.recorder
+        plan = run.plan
+        if plan is None or run.fatal:  # the run is being torn down
             self.stop()
             return
         target = plan.target
@@ -86,7 +87,7 @@ class AuthFlowUser(User):
             p.App(target.app_id),
             credentials,
             self._new_uid,
-            created=self.run_state.created,
+            created=run.users.created,
             app_headers=target.app_headers,
         )
         self.virtual_user.realtime_secure = target.client_base_url.startswith("https:")
@@ -115,16 +116,16 @@ class AuthFlowUser(User):
         names = self.flow_names
         name = names[0] if len(names) == 1 else random.choices(names, self.flow_weights)[0]
         flow = self.flows[name]
-        identity, owned = self.run_state.take_identity() if self.needs_pool[name] else (None, False)
+        identity, owned = self.authload_run.identities.take() if self.needs_pool[name] else (None, False)
         try:
             self._run_cycle(name, flow, identity)
         finally:
             self.realtime.close()  # a cycle's real-time connection lasts until its logout or its end
             if owned and identity is not None:
-                self.run_state.give_back(identity)
+                self.authload_run.identities.give_back(identity)
 
     def _new_uid(self) -> str:
-        self.last_new_uid = self.run_state.new_uid()  # in the ledger now, before the request
+        self.last_new_uid = self.authload_run.new_uid()  # in the ledger now, before the request
         return self.last_new_uid
 
     def _settle_create(self, failure: Exception | None) -> None:
@@ -132,13 +133,13 @@ class AuthFlowUser(User):
         Created, it is in `created`; refused (a 4xx), there is no user."""
         status = failure.status if isinstance(failure, ApiError | ProtocolError) else 0
         if failure is None or 400 <= status < 500:
-            self.run_state.unsettled.discard(self.last_new_uid)
+            self.authload_run.users.unsettled.discard(self.last_new_uid)
 
     def _run_cycle(self, name: str, flow: Flow, identity: Identity | None) -> None:
         """One cycle of a flow. Steps on the wire go to Locust's `request` event (its views count
         what reached the backend); the cycle and local steps go to authload's recorder only."""
         self.virtual_user.begin_cycle(identity)
-        record = self.run_state.recorder.record
+        record = self.recorder.record
         context = self.contexts[name]
         total_ms = 0.0
         failure: Exception | None = None
@@ -154,7 +155,7 @@ class AuthFlowUser(User):
             except BackendError as error:
                 failure = error
             except Exception as error:  # a harness bug: count it, log it once, never hide it
-                failure = _internal_error(error)
+                failure = _internal_error(error, self.authload_run.logged_internal)
             elapsed_ms = (time.perf_counter() - started) * 1000
             total_ms += elapsed_ms
             sent = self.driver.sent != sent_before or bool(self.driver.log)
@@ -162,10 +163,10 @@ class AuthFlowUser(User):
             self._report(step.name, outcome, elapsed_ms, context)
             opened = self.driver.connections_opened - opened_before
             if opened:  # a (re)connect: the backend closed an idle connection, or the first step
-                self.run_state.recorder.connections(step.name, opened)
+                self.recorder.connections(step.name, opened)
             if self.last_new_uid != signup_before:  # the step signed a user up
                 self._settle_create(failure)
-            if outcome.kind in (ERROR, CORRECTNESS):
+            if outcome.kind in (OUTCOME_ERROR, CORRECTNESS):
                 code = outcome.code
                 break
         else:
@@ -175,11 +176,11 @@ class AuthFlowUser(User):
     def _report(self, name: str, outcome: Outcome, elapsed_ms: float, context: dict[str, str]) -> None:
         """The step as a whole to authload's recorder; each request it sent to Locust's `request`
         event and, by endpoint, to the recorder (the failing one, the last, with the step's code)."""
-        record = self.run_state.recorder.record
+        record = self.recorder.record
         if outcome.kind == SKIPPED:
             record(SKIPPED, name, elapsed_ms, None)
         else:
-            record(STEP, name, elapsed_ms, outcome.code if outcome.kind == ERROR else None)
+            record(STEP, name, elapsed_ms, outcome.code if outcome.kind == OUTCOME_ERROR else None)
         if outcome.kind == CORRECTNESS:
             record(CORRECTNESS, name, elapsed_ms, outcome.code)
         sent = self.driver.log
@@ -187,7 +188,7 @@ class AuthFlowUser(User):
             return
         fire, last = self.environment.events.request.fire, len(sent) - 1
         for index, (request, _, milliseconds, length) in enumerate(sent):
-            code = outcome.code if index == last and outcome.kind == ERROR else None
+            code = outcome.code if index == last and outcome.kind == OUTCOME_ERROR else None
             fire(
                 request_type=request.method,
                 name=self._row(name, request.label),

@@ -1,26 +1,20 @@
-"""What one Locust process knows about the run: the plan, identities, figures.
+"""The plan: what a process needs to run the scenario's flows, and how it travels to workers.
 
-The master (or the only process) builds the plan from the scenario and
-environment files named by the options; workers receive it by message, so they
-need neither file. State is kept per Locust `Environment`.
+The master (or the only process) builds it from the scenario and environment files the
+options name; workers receive it sealed (`distributed`), so they need neither file.
 """
 
 from __future__ import annotations
 
-import itertools
-import random
-from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from weakref import WeakKeyDictionary
 
-from ...pool._ledger import LedgerWriter, header, ledger_path
-from ...protocol._steps import Identity
-from ...report._recorder import Recorder
-from ...scenario import Environment, Scenario, Target, load_run_files
-from ..distributed._membership import WorkerBook
-from ..distributed._runkey import RunKey
+from ...common._run_id import new_run_id
+from ...mock import MockConfig, MockProcess
+from ...pool import header
+from ...scenario import Environment, Scenario, Target, environment_path, load_run_files
+from ..load._driver import check_tls
 
 
 @dataclass
@@ -42,6 +36,18 @@ class Plan:
         """Every value no output may contain: the environment's keys and headers, the scenario's
         `${VAR}`s."""
         return [*self.target.secrets(), *self.scenario.secrets]
+
+    def ledger_head(self) -> dict[str, Any]:
+        """The first record of this run's ledgers: where its users live (no keys)."""
+        return header(
+            run_id=self.run_id,
+            backend=self.backend,
+            environment=self.environment_name,
+            env_file=self.env_file,
+            rest_base_url=self.target.rest_base_url,
+            app_id=self.target.app_id,
+            cleanup=self.scenario.identities.cleanup,
+        )
 
     def to_message(self) -> dict[str, Any]:
         """The plan as plain data for a worker (msgpack-able)."""
@@ -79,89 +85,67 @@ def read_files(options: Any) -> tuple[Scenario, Environment]:
     )
 
 
-@dataclass
-class RunState:
-    """Per-process state of one run."""
+class Files:
+    """Which scenario and environment a start uses: the command line's, or the web form's."""
 
-    plan: Plan | None = None
-    recorder: Recorder = field(default_factory=Recorder)
-    pool: list[Identity] | None = None  # None: not provisioned yet
-    free: deque[Identity] = field(default_factory=deque)
-    provisioned: list[str] = field(default_factory=list)  # uids provisioning created
-    provisioning_requests: int = 0  # what provisioning sent (not load; the backend counts it too)
-    created: set[str] = field(default_factory=set)  # uids flows created and did not delete
-    unsettled: set[str] = field(default_factory=set)  # uids flows tried to create, answer not (yet) OK
-    ledger: LedgerWriter | None = None
-    worker_index: int = 0
-    worker_count: int = 1  # processes sharing the load (an open model's rate is split among them)
-    origin: float | None = None  # worker: this process's monotonic time of the run's second 0
-    expected_workers: set[str] = field(default_factory=set)  # master: workers given a plan
-    finished_workers: set[str] = field(default_factory=set)  # master: workers that sent final figures
-    lost_workers: dict[str, float] = field(default_factory=dict)  # master: worker id -> when it was lost
-    run_key: RunKey | None = None  # distributed runs only (see `_runkey`)
-    book: WorkerBook = field(default_factory=WorkerBook)
-    started_at: float = 0.0
-    stopped_at: float = 0.0
-    fatal: str | None = None
-    interrupted: bool = False
-    reported: bool = False  # this test's summary is written (test_stop may fire twice)
-    _counter: itertools.count[int] = field(default_factory=itertools.count)
+    def __init__(self, options: Any) -> None:
+        self.scenario: str = options.scenario
+        self.env: str = options.env
+        self.config_dir: str = options.config_dir
+        self.allow_auth_key: bool = bool(options.allow_auth_key)
 
-    def new_uid(self) -> str:
-        """A uid no other process or earlier run uses (uids are lowercase)."""
-        assert self.plan is not None
-        prefix = self.plan.scenario.identities.uid_prefix
-        uid = f"{prefix}{self.plan.run_id.lower()}-w{self.worker_index}-{next(self._counter)}"
-        # Known before the request goes out: a create whose answer is lost (reset, timeout, crash)
-        # may still have made the user. `_user` settles it when the answer says created.
-        self.unsettled.add(uid)
-        self.journal().tried((uid,))
-        return uid
-
-    def journal(self) -> LedgerWriter:
-        """This process's ledger of the current run (a web UI start is a new run, a new ledger)."""
-        plan = self.plan
-        assert plan is not None
-        path = ledger_path(plan.report_dir)
-        if self.ledger is None or self.ledger.path != path:
-            if self.ledger is not None:
-                self.ledger.close()
-            head = header(
-                run_id=plan.run_id,
-                backend=plan.backend,
-                environment=plan.environment_name,
-                env_file=plan.env_file,
-                rest_base_url=plan.target.rest_base_url,
-                app_id=plan.target.app_id,
-                cleanup=plan.scenario.identities.cleanup,
-            )
-            self.ledger = LedgerWriter(path, head)
-        return self.ledger
-
-    def set_identities(self, identities: list[Identity]) -> None:
-        self.pool = identities
-        self.free = deque(identities)
-
-    def take_identity(self) -> tuple[Identity | None, bool]:
-        """A provisioned identity for one cycle, and whether it must be given back.
-
-        Each identity serves one virtual user at a time while there are enough;
-        with more users than identities, the extra users share them.
-        """
-        if self.free:
-            return self.free.popleft(), True
-        return (random.choice(self.pool) if self.pool else None), False
-
-    def give_back(self, identity: Identity) -> None:
-        self.free.append(identity)
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.scenario, self.env)
 
 
-_STATES: WeakKeyDictionary[Any, RunState] = WeakKeyDictionary()
+def build_plan(
+    files: Files, options: Any, environment: Any, mock: MockProcess | None
+) -> tuple[Plan, MockProcess | None]:
+    """The plan of a start from these files, and the embedded mock it runs against (started, or
+    restarted when its settings changed) if the environment asks for one. TLS is checked here:
+    a certificate that does not verify ends the start before anything is sent."""
+    scenario, env = read_files(files)
+    # Only a --host given on the command line overrides the environment's own hosts: a web UI
+    # start that switches environments must not go to the previous start's backend.
+    base_url = getattr(options, "host", None) or None
+    if env.embedded_mock and not base_url:
+        mock = _embedded_mock(mock, env.mock_config())
+        base_url = environment.host = mock.base_url
+    target = env.resolve(base_url)
+    check_tls(target)
+    run_id = options.run_id or new_run_id()
+    plan = Plan(
+        scenario=scenario,
+        scenario_file=files.scenario,
+        environment_name=env.name,
+        backend=env.backend,
+        target=target,
+        run_id=run_id,
+        report_dir=Path(options.report_dir) / run_id,
+        options_key=files.key,
+        env_file=str(environment_path(files.env, files.config_dir).resolve()),
+    )
+    return plan, mock
 
 
-def state_of(environment: Any) -> RunState:
-    """The run state of a Locust environment, created on first use."""
-    state = _STATES.get(environment)
-    if state is None:
-        state = _STATES[environment] = RunState()
-    return state
+def _embedded_mock(mock: MockProcess | None, config: MockConfig) -> MockProcess:
+    """The embedded mock with these settings: the running one, or a new one when they changed."""
+    if mock is not None and mock.config != config:
+        mock.stop()
+        mock = None
+    if mock is None:
+        mock = MockProcess(config)
+        mock.start()
+    return mock
+
+
+def apply_scenario_defaults(options: Any, plan: Plan) -> None:
+    """The scenario's `load` fills in whatever the command line left out."""
+    load = plan.scenario.load
+    if options.num_users is None:
+        options.num_users = load.users
+    if options.spawn_rate is None:
+        options.spawn_rate = load.spawn_rate
+    if options.run_time is None and options.headless:
+        options.run_time = max(1, round(load.run_time))

@@ -14,20 +14,28 @@ from pathlib import Path
 from typing import Any
 
 import gevent
-from locust.runners import WorkerRunner
 
-from ...common._errors import ConfigError
-from ...report import RunSummary, baseline_figures, evaluate, run_meta
-from ...report import _progress as progress
-from ._plan import RunState
+from ...common import ConfigError
+from ...common._redact import Redactor
+from ...report import (
+    RunSummary,
+    baseline_figures,
+    build_summary,
+    console_table,
+    evaluate,
+    run_line,
+    run_meta,
+    write_reports,
+)
+from .. import _compat
 
 log = logging.getLogger("authload")
 
 
-def report_inputs(options: Any, state: RunState, summary: RunSummary) -> dict[str, Any]:
+def report_inputs(run: Any, summary: RunSummary) -> dict[str, Any]:
     """`write_reports`' keyword arguments; re-evaluates relative thresholds against the baseline."""
-    assert state.plan is not None
-    state.recorder.tick()  # the last, partial interval
+    options = run.options
+    run.recorder.tick()  # the last, partial interval
     baseline = getattr(options, "baseline", "") or ""
     if baseline and any(verdict.threshold.relative for verdict in summary.verdicts):
         try:
@@ -47,34 +55,54 @@ def report_inputs(options: Any, state: RunState, summary: RunSummary) -> dict[st
     return {
         "meta": run_meta(
             {key: value for key, value in load.items() if value is not None},
-            tls_verify=state.plan.target.tls_verify,
+            tls_verify=run.plan.target.tls_verify,
         ),
-        "series": state.recorder.timelines,
-        "started_at": state.started_at,
+        "series": run.recorder.timelines,
+        "started_at": run.started_at,
     }
 
 
-def start_recording(environment: Any, state: RunState) -> None:
-    """In `init`: close time-series intervals on the clock; show the run's progress where Locust
-    shows none (headless with --only-summary, as `authload run` starts it). Workers stay quiet."""
-    gevent.spawn(state.recorder.tick_forever, gevent.sleep)
-    progress.enable(not isinstance(environment.runner, WorkerRunner))
-    options = environment.parsed_options
-    if isinstance(environment.runner, WorkerRunner) or not options.headless:
+def write_run_reports(run: Any) -> None:
+    """A test's reports: summary.*, junit.xml, authload.html, report.html; the console table."""
+    plan, hurry = run.plan, run.stopping.hurry.is_set()
+    csv_prefix = getattr(run.options, "csv_prefix", None)
+    if csv_prefix and not run.fatal and not hurry:
+        # Locust's CSV writer runs every CSV_STATS_INTERVAL_SEC; let it write the final
+        # figures once more, so its CSV and our summary count the same requests.
+        gevent.sleep(_compat.csv_interval() + 0.1)
+    summary = build_summary(run.facts())
+    summary.files["html"] = "report.html"
+    if csv_prefix and Path(csv_prefix).parent.resolve() == plan.report_dir.resolve():
+        summary.files["locust_csv"] = f"{Path(csv_prefix).name}_stats.csv"
+    path = write_reports(summary, plan.report_dir, plan.secrets, **report_inputs(run, summary))
+    run.environment.process_exit_code = summary.exit_code
+    # Locust writes its HTML only when its main loop ends normally; on SIGTERM (how `authload run`
+    # passes on Ctrl-C) it would be lost. With --html, Locust rewrites its own file at exit.
+    redact = Redactor(plan.secrets)
+    html = redact(_compat.html_report(run.environment))
+    (plan.report_dir / "report.html").write_text(html, encoding="utf-8")
+    print("\n" + redact(console_table(summary)), flush=True)
+    print(f"authload: reports in {path.parent}", flush=True)
+
+
+def start_recording(run: Any) -> None:
+    """In `init`: close time-series intervals on the clock (every process)."""
+    gevent.spawn(run.recorder.tick_forever, gevent.sleep)
+
+
+def show_run_progress(run: Any) -> None:
+    """At a start: show the run's progress where Locust shows none (headless with
+    --only-summary, as `authload run` starts it). Workers stay quiet."""
+    options = run.options
+    if run.role == "worker" or not options.headless or not getattr(options, "only_summary", False):
         return
-    if not getattr(options, "only_summary", False):
-        return
-
-    def show_run(**_: Any) -> None:
-        gevent.spawn(_run_progress, state, _seconds(getattr(options, "run_time", None)))
-
-    environment.events.test_start.add_listener(show_run)
+    gevent.spawn(_run_progress, run, _seconds(getattr(options, "run_time", None)))
 
 
-def _run_progress(state: RunState, run_time: float | None) -> None:
-    describe = progress.run_line(state.recorder, state.started_at or time.time(), run_time)
-    with progress.phase("run", describe=describe):
-        while not state.stopped_at:
+def _run_progress(run: Any, run_time: float | None) -> None:
+    describe = run_line(run.recorder, run.started_at or time.time(), run_time)
+    with run.progress.phase("run", describe=describe):
+        while not run.stopped_at:
             gevent.sleep(0.2)
 
 

@@ -12,15 +12,14 @@
 
 Locust handles every SIGTERM by shutting down, and a second shutdown would
 exit mid-report; `on_quitting` therefore lets a shutdown that finds a report
-under way wait for it (see `_lifecycle`).
+under way wait for it (see `Run.quit`).
 """
 
 from __future__ import annotations
 
 import logging
 import signal
-from typing import Any
-from weakref import WeakKeyDictionary
+from collections.abc import Callable
 
 import gevent
 from gevent.event import Event
@@ -56,26 +55,6 @@ class Stopping:
         self.hurry.set()
 
 
-_STOPPING: WeakKeyDictionary[Any, Stopping] = WeakKeyDictionary()
-
-
-def stopping_of(environment: Any) -> Stopping:
-    """The stop requests of a Locust environment, created on first use."""
-    stopping = _STOPPING.get(environment)
-    if stopping is None:
-        stopping = _STOPPING[environment] = Stopping()
-    return stopping
-
-
-def install_hurry_handler(environment: Any) -> None:
+def install_hurry_handler(hurry: Callable[[], None]) -> None:
     """SIGUSR1 (the 2nd Ctrl-C of `authload run`) hurries this process, whatever it is doing."""
-    stopping = stopping_of(environment)
-
-    def hurry() -> None:
-        stopping.hurry_up()
-        runner = environment.runner
-        if runner is not None and getattr(runner, "user_greenlets", None) is not None:
-            environment.stop_timeout = 0  # users still finishing a cycle are stopped now
-            runner.user_greenlets.kill(block=False)
-
     gevent.signal_handler(HURRY_SIGNAL, hurry)

@@ -13,34 +13,28 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ...report import BASE_S
-from ...report._build import build_summary
-from ...report._recorder import CYCLE, STEP
-from ..run._plan import RunState, state_of
-from ..run._run import refused
+from ...report import BASE_S, CYCLE, STEP, build_summary
 
 SERIES_POINTS = 120  # the charts' last points per step (a timeline holds at most 120 anyway)
 FIGURES = ("requests", "failures", "p50", "p90", "p95", "p99", "max", "rps")
 
 
-def cockpit_state(environment: Any) -> dict[str, Any]:
+def cockpit_state(run: Any) -> dict[str, Any]:
     """The tab's data: Locust's state, the last refused start, and the run's figures."""
-    state = state_of(environment)
     data: dict[str, Any] = {
-        "state": environment.runner.state,
-        "refused": refused.get(environment),
+        "state": run.runner.state,
+        "refused": run.refused,
         "run": None,
     }
-    if state.plan is not None and state.started_at:
-        data["run"] = _run(state)
+    if run.plan is not None and run.started_at:
+        data["run"] = _run(run)
     return data
 
 
-def _run(state: RunState) -> dict[str, Any]:
+def _run(state: Any) -> dict[str, Any]:
     plan = state.plan
-    assert plan is not None
     written = _written_summary(plan.report_dir) if state.reported else None
-    summary = written or build_summary(state).to_json()
+    summary = written or build_summary(state.facts()).to_json()
     rows = [
         {"kind": kind, "name": name, **{key: figures[key] for key in FIGURES}}
         for kind, group in ((STEP, "steps"), (CYCLE, "cycles"))
@@ -95,7 +89,7 @@ def _files(report_dir: Path, run_id: str) -> list[dict[str, str]]:
     ]
 
 
-def _series(state: RunState) -> dict[str, list[list[float]]]:
+def _series(state: Any) -> dict[str, list[list[float]]]:
     """Per step: [seconds since start, requests/s, p50, p95, p99] per interval, for the charts."""
     timelines = getattr(state.recorder, "timelines", {})
     found: dict[str, list[list[float]]] = {}

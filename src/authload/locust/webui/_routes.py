@@ -22,16 +22,14 @@ from pathlib import Path
 from typing import Any
 
 from flask import Response, jsonify, request, send_from_directory
-from locust.runners import STATE_INIT, STATE_STOPPED, WorkerRunner
+from locust.runners import STATE_INIT, STATE_STOPPED
 from locust.util.timespan import parse_timespan
 
-from ...common._errors import AuthloadError
+from ...common import AuthloadError
 from ...scenario import format_duration, load_scenario
-from ..run._plan import state_of
-from ..run._run import prepare_start, refused
 from ._cockpit import FIGURES, cockpit_state
 
-STATIC = Path(__file__).with_name("webui")
+STATIC = Path(__file__).parent
 TAB = "authload"
 # Steps and cycles are counted as wholes (a step may send two requests, or none): Locust's own
 # Statistics tab counts the HTTP requests.
@@ -40,60 +38,50 @@ TABLE = [{"key": "kind", "title": "kind"}, {"key": "name", "title": "name"}] + [
     {"key": key, "title": _TITLES.get(key, key)} for key in FIGURES
 ]
 _RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-_started: dict[int, set[str]] = {}  # per environment: run ids this UI started (their files are served)
 
 
-def on_init(environment: Any, runner: Any, web_ui: Any = None, **_: Any) -> None:
-    """Listener of Locust's `init`: extend the web UI of the master (or only) process."""
-    if web_ui is None or isinstance(runner, WorkerRunner):
-        return
-    install(environment, web_ui)
-
-
-def install(environment: Any, web_ui: Any) -> None:
+def install(run: Any, web_ui: Any) -> None:
+    """Extend the web UI of the master (or only) process for `run`."""
     app, guard = web_ui.app, web_ui.auth_required_if_enabled
     web_ui.template_args["extendedTabs"] = [{"title": TAB, "key": TAB}]
     web_ui.template_args["extendedTables"] = [{"key": TAB, "structure": TABLE}]
-    started = _started.setdefault(id(environment), set())
-    environment.events.test_start.add_listener(lambda **_: _remember(environment, started))
 
     def gate() -> Response | None:
         if request.method != "POST" or not request.path.endswith("/swarm"):
             return None
         if web_ui.web_login and not _logged_in():
             return None  # Locust's own login check answers
-        return _gate(environment)
+        return _gate(run)
 
     def decorate(response: Response) -> Response:
-        return _decorate(environment, response)
+        return _decorate(run, response)
 
     app.before_request(gate)
     app.after_request(decorate)
-
-    for rule, view in _views(environment, started).items():
+    for rule, view in _views(run).items():
         app.add_url_rule(rule, f"authload_{view.__name__}", guard(view))
 
 
-def _views(environment: Any, started: set[str]) -> dict[str, Any]:
+def _views(run: Any) -> dict[str, Any]:
     """authload's routes (each behind Locust's login when `--web-login` is on)."""
 
     def state() -> Response:
-        return jsonify(cockpit_state(environment))
+        return jsonify(cockpit_state(run))
 
     def choices() -> Response:
-        return jsonify(_choices(environment))
+        return jsonify(_choices(run.files))
 
     def scenario_load() -> Response:
-        return jsonify(_scenario_load(environment, request.args.get("scenario", "")))
+        return jsonify(_scenario_load(run.files, request.args.get("scenario", "")))
 
     def script() -> Response:
         return send_from_directory(STATIC, "cockpit.js", mimetype="application/javascript")
 
     def report_file(run_id: str, name: str) -> Response:
         """A file of a run this UI started, from reports/<run-id>/ only (no subfolder, no `..`)."""
-        if not _RUN_ID.match(run_id) or run_id not in started or "/" in name or name.startswith("."):
+        if not _RUN_ID.match(run_id) or run_id not in run.started_runs or "/" in name or name.startswith("."):
             return Response("not found", status=404)
-        folder = Path(environment.parsed_options.report_dir) / run_id
+        folder = Path(run.options.report_dir) / run_id
         return send_from_directory(folder.resolve(), name)
 
     return {
@@ -105,41 +93,22 @@ def _views(environment: Any, started: set[str]) -> dict[str, Any]:
     }
 
 
-def _remember(environment: Any, started: set[str]) -> None:
-    plan = state_of(environment).plan
-    if plan is not None:
-        started.add(plan.run_id)
-
-
 def _logged_in() -> bool:
     from flask_login import current_user  # type: ignore[import-untyped]
 
     return bool(current_user.is_authenticated)
 
 
-def _gate(environment: Any) -> Response | None:
-    """A start from the form is prepared here; anything wrong refuses it, nothing spawns."""
-    form, options = request.form, environment.parsed_options
-    plan = state_of(environment).plan
-    if environment.runner.state not in (STATE_INIT, STATE_STOPPED):
-        # Locust's "edit" of a running test changes the user count only.
-        asked = (form.get("scenario", options.scenario), form.get("env", options.env))
-        if plan is not None and asked != plan.options_key:
-            return _refuse(environment, "stop the running test before starting another scenario or env")
+def _gate(run: Any) -> Response | None:
+    """A start from the form is prepared by the run (`Run.start_from_form`); anything wrong
+    refuses it in the form, and nothing spawns. Locust's own checks of the form come first: a
+    refusal after provisioning would waste it."""
+    stopped = run.runner.state in (STATE_INIT, STATE_STOPPED)
+    refusal = (_form_problem(request.form) if stopped else None) or run.start_from_form(request.form)
+    if refusal is None:
         return None
-    problem = _form_problem(form)
-    if problem:
-        return _refuse(environment, problem)
-    for key in ("scenario", "env"):
-        if form.get(key, "").strip():
-            setattr(options, key, form[key].strip())
-    if "allow_auth_key" in form:
-        options.allow_auth_key = form["allow_auth_key"] == "true"
-    try:
-        prepare_start(environment)
-    except AuthloadError:
-        return _refuse(environment, refused.get(environment, "start refused"))
-    return None
+    run.refused = refusal
+    return jsonify({"success": False, "message": refusal, "host": run.environment.host})
 
 
 def _form_problem(form: Any) -> str | None:
@@ -156,18 +125,13 @@ def _form_problem(form: Any) -> str | None:
     return None
 
 
-def _refuse(environment: Any, message: str) -> Response:
-    refused[environment] = message
-    return jsonify({"success": False, "message": message, "host": environment.host})
-
-
-def _decorate(environment: Any, response: Response) -> Response:
+def _decorate(run: Any, response: Response) -> Response:
     """Add the tab's rows to Locust's stats poll, and cockpit.js to Locust's page."""
     path = request.path.rstrip("/")
     if path.endswith("/stats/requests") and response.is_json:
         data = response.get_json()
-        run = cockpit_state(environment)["run"]
-        data["extended_stats"] = [{"key": TAB, "data": _table_rows(run)}]
+        figures = cockpit_state(run)["run"]
+        data["extended_stats"] = [{"key": TAB, "data": _table_rows(figures)}]
         response.set_data(json.dumps(data))
     elif request.method == "GET" and response.mimetype == "text/html" and "</body>" in _text(response):
         script = '<script defer src="./authload/cockpit.js"></script></body>'
@@ -189,20 +153,18 @@ def _text(response: Response) -> str:
     return "" if response.direct_passthrough else response.get_data(as_text=True)
 
 
-def _choices(environment: Any) -> dict[str, list[str]]:
+def _choices(files: Any) -> dict[str, list[str]]:
     """Scenario files in scenarios/ and beside the current one; environments in the config dir."""
-    options = environment.parsed_options
-    current = Path(options.scenario)
+    current = Path(files.scenario)
     found = {str(path) for folder in {Path("scenarios"), current.parent} for path in folder.glob("*.yaml")}
-    found.add(options.scenario)
-    config = Path(options.config_dir)
-    envs = {path.stem for path in config.glob("*.yaml")} | {options.env}
+    found.add(files.scenario)
+    envs = {path.stem for path in Path(files.config_dir).glob("*.yaml")} | {files.env}
     return {"scenarios": sorted(found), "envs": sorted(envs)}
 
 
-def _scenario_load(environment: Any, scenario: str) -> dict[str, Any]:
+def _scenario_load(files: Any, scenario: str) -> dict[str, Any]:
     """A listed scenario's `load`, to fill the form (only listed files are read)."""
-    if scenario not in _choices(environment)["scenarios"]:
+    if scenario not in _choices(files)["scenarios"]:
         return {"error": "not a listed scenario"}
     try:
         load = load_scenario(scenario).load

@@ -19,9 +19,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ...common._errors import ApiError, CorrectnessError
+from ..common import ApiError, CorrectnessError
+from ._recorder import CORRECTNESS, SKIPPED
 
-SKIPPED, CORRECTNESS = "skipped", "correctness"  # recorder kinds, beside `step` and `cycle`
 OK, ERROR = "ok", "error"
 
 
