@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from authload import AdminClient, MockConfig, MockProcess
+from authload import AdminClient, MockConfig, MockProcess, builtin
 
 from .conftest import only_run, run_cli
 
@@ -162,7 +162,7 @@ def test_cleanup_all_from_ledger_after_a_crash(tmp_path: Path) -> None:
             reports / "20260101T000002Z-embd",
             {
                 **head,
-                "env_file": str(Path("config/mock.yaml").resolve()),
+                "env_file": str(builtin.CONFIG / "mock.yaml"),
                 "rest_base_url": "http://127.0.0.1:9",
             },
             {"try": ["emb-1"]},

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from authload import MockConfig
+from authload import MockConfig, builtin
 from closed_port import closed_port
 
 from .conftest import QUICK, ROOT, only_run, run_cli
@@ -279,13 +279,14 @@ def test_locust_parser_and_web_ui_list_authload_options() -> None:
 
 
 def test_validate(tmp_path: Path) -> None:
-    ok = run_cli("validate", "scenarios/smoke.yaml", "config/mock.yaml")
+    ok = run_cli("validate", "smoke", "--env", "mock")  # names: the built-in scenario and environment
     assert ok.returncode == 0, ok.stderr
     assert "scenario 'smoke'" in ok.stdout
-    template = run_cli("validate", "config/production.yaml")  # a template: unset ${VAR}s are fine
+    production = str(builtin.CONFIG / "production.yaml")
+    template = run_cli("validate", production)  # a template: unset ${VAR}s are fine
     assert template.returncode == 0 and "environment 'production'" in template.stdout, template.stderr
     # Checked together, the smoke scenario's Auth Key logins need a key production lacks.
-    paired = run_cli("validate", "scenarios/smoke.yaml", "config/production.yaml")
+    paired = run_cli("validate", "smoke", production)
     assert paired.returncode == 2 and "needs the Auth Key" in paired.stderr, paired.stderr
     bad = tmp_path / "bad.yaml"
     bad.write_text("name: x\nflows: {}\n")

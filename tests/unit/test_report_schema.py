@@ -1,4 +1,5 @@
-"""JSON Schemas for scenario authors: generated from the models, shipped in schemas/, referenced
+"""JSON Schemas for scenario authors: generated from the models, shipped in the package's
+builtin/schemas/ (and written by `authload init`), referenced
 by every shipped file, and true to what the loader accepts."""
 
 from __future__ import annotations
@@ -10,11 +11,11 @@ import jsonschema
 import pytest
 import yaml
 
+from authload import builtin
 from authload.commands._schema import environment_schema, scenario_schema, schema_text, summary_schema
 from authload.commands.cli import main
 from authload.scenario import load_scenario
 
-ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = {"scenarios": "scenario", "config": "environment"}
 
 
@@ -23,8 +24,8 @@ def test_schemas_are_valid_and_the_repository_copies_are_current(name: str) -> N
     schema = json.loads(schema_text(name))
     jsonschema.Draft202012Validator.check_schema(schema)
     if name != "summary":
-        assert (ROOT / "schemas" / f"{name}.schema.json").read_text() == schema_text(name), (
-            "regenerate: authload schema NAME > schemas/NAME.schema.json"
+        assert (builtin.SCHEMAS / f"{name}.schema.json").read_text() == schema_text(name), (
+            "regenerate: authload schema NAME > src/authload/builtin/schemas/NAME.schema.json"
         )
 
 
@@ -34,7 +35,7 @@ def test_every_shipped_file_names_its_schema_and_passes_it(folder: str) -> None:
     validator = jsonschema.Draft202012Validator(
         scenario_schema() if kind == "scenario" else environment_schema()
     )
-    files = sorted((ROOT / folder).glob("*.yaml"))
+    files = sorted((builtin.FOLDER / folder).glob("*.yaml"))
     assert files
     for path in files:
         text = path.read_text()

@@ -43,7 +43,7 @@ def error_of(path: Path) -> str:
 
 @pytest.mark.parametrize("name", ["smoke", "login_storm", "signup_burst"])
 def test_shipped_scenarios_load(name: str) -> None:
-    scenario = load_scenario(ROOT / "scenarios" / f"{name}.yaml")
+    scenario = load_scenario(name)  # a name: the built-in scenario
     assert scenario.flows and scenario.parsed_thresholds()
 
 
@@ -163,15 +163,16 @@ def test_missing_secret_names_variable_and_line(tmp_path: Path) -> None:
 
 def test_unknown_environment_lists_known_ones(tmp_path: Path) -> None:
     (tmp_path / "mock.yaml").write_text("name: mock\nbackend: mock\n")
-    with pytest.raises(ConfigError, match=r"unknown environment 'qa' \(known: mock\)"):
+    known = r"\(known: mock, mock-chaos, production, staging\)"  # the folder's, and the built-in ones
+    with pytest.raises(ConfigError, match=rf"unknown environment 'qa' {known}"):
         load_environment("qa", tmp_path)
 
 
 def test_shipped_environments() -> None:
-    mock = load_environment("mock", ROOT / "config")
+    mock = load_environment("mock")  # built in
     assert mock.embedded_mock
     environ = {"COMETCHAT_APP_ID": "a1", "COMETCHAT_REST_API_KEY": "k" * 40}
-    production = load_environment("production", ROOT / "config", environ=environ)
+    production = load_environment("production", environ=environ)
     assert production.production and production.resolve().rest_base_url == "https://a1.api-us.cometchat.io"
 
 

@@ -15,8 +15,14 @@ def _option(help_text: str, **extra: Any) -> Any:
 class Config:
     """What to run, where, and how hard. `None` means: take it from the scenario."""
 
-    scenario: str = _option("scenario YAML file", default="scenarios/smoke.yaml", positional=True)
-    env: str = _option("environment: a name in config/ or a YAML path", default="mock")
+    scenario: str = _option(
+        "scenario: a YAML file, or a name (smoke: scenarios/smoke.yaml here, else the built-in)",
+        default="smoke",
+        positional=True,
+    )
+    env: str = _option(
+        "environment: a name (config/NAME.yaml here, else built in) or a YAML path", default="mock"
+    )
     users: int | None = _option("peak number of virtual users (default: the scenario's load.users)")
     spawn_rate: float | None = _option("users started per second (default: the scenario's)")
     run_time: str | None = _option("run time, e.g. 30s or 2m (default: the scenario's)")

@@ -26,7 +26,7 @@ from ..common._run_id import new_run_id
 from ..common._tls import check_hosts, client_context
 from ..pool._ledger import cleanup_record
 from ..report import baseline_figures, write_fallback_summary
-from ..scenario import Load, format_duration, load_run_files, parse_duration
+from ..scenario import Load, format_duration, is_builtin, load_run_files, parse_duration, scenario_path
 from ._config import Config
 
 
@@ -86,9 +86,11 @@ def check(config: Config) -> Load:
     and each HTTPS host's certificate, so an unverified one is exit 3 before a key is sent.
 
     Returns the scenario's load, which the options override where given."""
-    scenario, env = load_run_files(
-        config.scenario, config.env, config.config_dir, allow_auth_key=config.allow_auth_key
-    )
+    path = scenario_path(config.scenario)
+    if is_builtin(path):
+        print(f"authload: running the built-in scenario {path.stem!r} ({path})", file=sys.stderr, flush=True)
+    config.scenario = str(path)
+    scenario, env = load_run_files(path, config.env, config.config_dir, allow_auth_key=config.allow_auth_key)
     _check_options(config)
     if not env.embedded_mock:  # a certificate that does not verify: exit 3, before Locust starts
         target = env.resolve()

@@ -54,7 +54,11 @@ def _add_config_options(parser: argparse.ArgumentParser) -> None:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="authload", description="Load-test the CometChat auth flow.")
+    parser.add_argument("--version", action="version", version=f"authload {_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
+    init_parser = commands.add_parser("init", help="start a project: scenarios, environments, CI workflow")
+    init_parser.add_argument("folder", nargs="?", default=".", type=Path, help="where (default: here)")
+    init_parser.add_argument("--force", action="store_true", help="overwrite files that are there")
     run_parser = commands.add_parser(
         "run", help="run a scenario headless and report (default: smoke on the mock)"
     )
@@ -274,7 +278,23 @@ def _describe(checked: Scenario | Environment) -> str:
     return f"scenario {checked.name!r}: {len(checked.flows)} flows, {len(rules)} thresholds{guard}"
 
 
+def _init(args: argparse.Namespace) -> int:
+    from ._init import init
+
+    return init(args.folder, force=args.force)
+
+
+def _version() -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version("authload")
+    except metadata.PackageNotFoundError:  # pragma: no cover - run from a source tree
+        return "unknown"
+
+
 COMMANDS = {
+    "init": _init,
     "run": _run,
     "ui": _ui,
     "mock": _mock,

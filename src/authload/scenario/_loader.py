@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from .. import builtin
 from ..common._errors import ConfigError
 from ..common._problems import reason
 from ._credentials import check_pair
@@ -22,9 +23,11 @@ M = TypeVar("M", bound=BaseModel)
 
 
 def load_scenario(path: str | Path, environ: Mapping[str, str] | None = None) -> Scenario:
-    """Read and validate a scenario file; `${VAR}`s in its http steps come from `environ`
-    (default: the process environment) and are kept as secrets (`Scenario.secrets`)."""
-    data, smap = load_yaml(Path(path))
+    """Read and validate a scenario file (or a name: see `scenario_path`); `${VAR}`s in its http
+    steps come from `environ` (default: the process environment) and are kept as secrets
+    (`Scenario.secrets`)."""
+    path = scenario_path(path)
+    data, smap = load_yaml(path)
     secrets: list[str] = []
     if isinstance(data, dict):
         data = _substitute_http(data, smap, os.environ if environ is None else environ, secrets)
@@ -120,14 +123,16 @@ def check_file(path: str | Path) -> Scenario | Environment:
     """What `authload validate` does with one file: an environment (it has `backend`) or a
     scenario, fully checked. An environment's unset `${VAR}` without a default gets a
     stand-in value, so a template validates without its secrets; set ones are checked."""
-    data, _ = load_yaml(Path(path))
+    path = Path(path) if Path(path).is_file() else scenario_path(path)  # `authload validate smoke`
+    data, _ = load_yaml(path)
     if isinstance(data, dict) and "backend" in data:
         return load_environment(path, environ={**_stand_ins(data), **os.environ})
     return load_scenario(path, environ={**_stand_ins(data), **os.environ})
 
 
 def _stand_ins(data: Any, key: Any = None) -> dict[str, str]:
-    """A valid-looking value for each `${VAR}` (without a default) anywhere in `data`."""
+    """A valid-looking value for each `${VAR}` without a default anywhere in `data` (one with a
+    default, even empty, takes it: `${COMETCHAT_AUTH_KEY:-}` means "none unless set")."""
     stand_ins: dict[str, str] = {}
     if isinstance(data, dict):
         for name, value in data.items():
@@ -144,17 +149,42 @@ def _stand_ins(data: Any, key: Any = None) -> dict[str, str]:
     return stand_ins
 
 
+def scenario_path(name_or_path: str | Path) -> Path:
+    """Where a scenario named on the command line lives: a file as given; a name (`smoke`,
+    `smoke.yaml`) in ./scenarios/ first, else the built-in scenario of that name."""
+    text = str(name_or_path)
+    path = Path(text)
+    if path.is_file() or "/" in text or "\\" in text:
+        return path  # a path: as given (a missing file says so when it is read)
+    stem = text.removesuffix(".yaml").removesuffix(".yml")
+    for found in (Path("scenarios") / f"{stem}.yaml", builtin.scenario(stem)):
+        if found is not None and found.is_file():
+            return found
+    known = ", ".join(builtin.scenario_names())
+    raise ConfigError(
+        f"no scenario {text!r}: no such file, nor in scenarios/, nor built in (built in: {known})"
+    )
+
+
+def is_builtin(path: Path) -> bool:
+    """Whether `path` is one of the files the package ships."""
+    return builtin.FOLDER in path.resolve().parents
+
+
 def environment_path(name_or_path: str | Path, config_dir: str | Path = "config") -> Path:
-    """Where an environment named on the command line lives."""
+    """Where an environment named on the command line lives: a path as given; a name in
+    `config_dir` first, else the built-in environment of that name (`mock`, `staging`, ...)."""
     text = str(name_or_path)
     if text.endswith((".yaml", ".yml")) or "/" in text:
         return Path(text)
     path = Path(config_dir) / f"{text}.yaml"
-    if not path.exists():
-        known = sorted(p.stem for p in Path(config_dir).glob("*.yaml"))
-        listing = ", ".join(known) if known else f"none found in {config_dir}/"
-        raise ConfigError(f"unknown environment {text!r} (known: {listing})", source=str(path))
-    return path
+    if path.exists():
+        return path
+    found = builtin.environment(text)
+    if found is not None:
+        return found
+    known = sorted({p.stem for p in Path(config_dir).glob("*.yaml")} | set(builtin.environment_names()))
+    raise ConfigError(f"unknown environment {text!r} (known: {', '.join(known)})", source=str(path))
 
 
 def _validate(model: type[M], data: Any, smap: SourceMap) -> M:

@@ -9,8 +9,14 @@ from ..distributed._runkey import draw_family_key
 LOOPBACK = "127.0.0.1"
 
 OPTIONS: tuple[tuple[str, dict[str, Any]], ...] = (
-    ("--scenario", {"default": "scenarios/smoke.yaml", "help": "scenario YAML file"}),
-    ("--env", {"default": "mock", "help": "environment: a name in --config-dir or a YAML path"}),
+    (
+        "--scenario",
+        {"default": "smoke", "help": "scenario: a YAML file, or a name (scenarios/NAME.yaml, else built in)"},
+    ),
+    (
+        "--env",
+        {"default": "mock", "help": "environment: a name (--config-dir/NAME.yaml, else built in) or a path"},
+    ),
     ("--config-dir", {"default": "config", "help": "folder of environment files"}),
     ("--report-dir", {"default": "reports", "help": "reports go to REPORT_DIR/RUN_ID/"}),
     ("--run-id", {"default": "", "help": "run id (default: time-sortable, generated)"}),

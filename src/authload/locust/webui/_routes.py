@@ -25,6 +25,7 @@ from flask import Response, jsonify, request, send_from_directory
 from locust.runners import STATE_INIT, STATE_STOPPED
 from locust.util.timespan import parse_timespan
 
+from ... import builtin
 from ...common import AuthloadError
 from ...scenario import format_duration, load_scenario
 from ._cockpit import FIGURES, cockpit_state
@@ -154,11 +155,13 @@ def _text(response: Response) -> str:
 
 
 def _choices(files: Any) -> dict[str, list[str]]:
-    """Scenario files in scenarios/ and beside the current one; environments in the config dir."""
+    """Scenario files in scenarios/ and beside the current one, and the built-in scenarios (by
+    name); environments in the config dir and built in."""
     current = Path(files.scenario)
     found = {str(path) for folder in {Path("scenarios"), current.parent} for path in folder.glob("*.yaml")}
-    found.add(files.scenario)
+    found |= {files.scenario, *builtin.scenario_names()}
     envs = {path.stem for path in Path(files.config_dir).glob("*.yaml")} | {files.env}
+    envs |= set(builtin.environment_names())
     return {"scenarios": sorted(found), "envs": sorted(envs)}
 
 
