@@ -32,6 +32,7 @@ def test_ci_runs_the_readme_test_command_the_tooling_gate_and_a_coverage_floor()
     floor = re.search(r"--cov-fail-under=\$\{AUTHLOAD_COVERAGE_FLOOR:-(\d+)\}", ci)
     assert floor and int(floor.group(1)) >= 80, "a coverage floor"
     assert lines.index("scripts/check") > lines.index(tests) or "set -e" in ci
+    assert "scripts/check-wheel" in lines, "the wheel is tried outside the clone"
 
 
 def test_no_build_output_is_tracked() -> None:
