@@ -12,7 +12,7 @@ import pytest
 
 from authload.commands._schema import summary_schema
 from authload.report import SCHEMA_VERSION, junit_xml, markdown, run_meta, summary_json, write_reports
-from authload.report._verdict import COUNTS
+from authload.report._verdict import COUNTS, FRACTIONS, PER_SECOND, SECONDS
 from authload.scenario import METRICS
 
 from .report_fixtures import figures, summary
@@ -92,4 +92,9 @@ def test_counts_and_fractions_are_not_shown_as_latencies() -> None:
     assert "| total.requests | `> 10` | 1000 | > 10 | PASS |" in text
     assert [v.unit for v in run.verdicts] == ["count", "fraction"]
     latency = {"p50", "p90", "p95", "p99", "max"}
-    assert set(METRICS) - latency <= {"error_rate", *COUNTS}  # every other metric has a unit
+    assert set(METRICS) - latency <= {
+        *FRACTIONS,
+        *COUNTS,
+        *PER_SECOND,
+        *SECONDS,
+    }  # every other metric has a unit

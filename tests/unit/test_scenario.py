@@ -227,12 +227,14 @@ def test_no_thresholds_section_gets_the_default_guard(tmp_path: Path) -> None:
     text = GOOD[: GOOD.index("thresholds:")]
     guarded = load_scenario(write(tmp_path, text))
     assert guarded.thresholds is None
-    rule, correct = guarded.parsed_thresholds()
+    rule, correct, stalled = guarded.parsed_thresholds()
     assert (rule.key, rule.text, rule.limit) == ("total.error_rate", "< 5%", 0.05) and rule.note
     assert (correct.key, correct.text, correct.limit) == ("total.correctness_failures", "== 0", 0)
     assert "correctness_failures" in correct.note
+    assert (stalled.key, stalled.text, stalled.limit) == ("total.stalled_s", "== 0", 0)
     # a worker gets the scenario as model_dump's plain data: the guard survives the trip
-    assert Scenario.model_validate(guarded.model_dump(mode="json")).parsed_thresholds() == [rule, correct]
+    again = Scenario.model_validate(guarded.model_dump(mode="json"))
+    assert again.parsed_thresholds() == [rule, correct, stalled]
 
     died = _run_summary(
         guarded, Figures(1000, 930, 1.0, 1.0, 1.0, 1.0, 1.0, 100.0, {"TRANSPORT_CONNECT": 930})
@@ -248,7 +250,7 @@ def test_no_thresholds_section_gets_the_default_guard(tmp_path: Path) -> None:
     assert healthy.passed and healthy.exit_code == 0
     wrong = Figures(1000, 0, 1.0, 1.0, 1.0, 1.0, 1.0, 100.0, correctness_failures=1)
     judged = _run_summary(guarded, wrong)  # fast, no errors, but a deleted token still logged in
-    assert not judged.passed and [v.passed for v in judged.verdicts] == [True, False]
+    assert not judged.passed and [v.passed for v in judged.verdicts] == [True, False, True]
 
 
 def test_explicit_empty_thresholds_switch_the_guard_off(tmp_path: Path) -> None:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlsplit
 
 from ..scenario import LOCAL_STEPS, Scenario
+from ._figures import Figures
 from ._open_model import figures_of, open_model_report
-from ._recorder import CLEANUP, CORRECTNESS, CYCLE, HTTP, SKIPPED, STEP, Recorder, Series
+from ._recorder import CLEANUP, CORRECTNESS, CYCLE, HTTP, RETRIED, SKIPPED, STEP, Recorder, Series
 from ._summary import COMPLETED, ERROR, INTERRUPTED, RunSummary
 
 INCOMPLETE = "incomplete"  # a worker was lost: figures are missing (exit 3, like any unfinished run)
@@ -35,6 +36,8 @@ class RunFacts:
     distributed: bool = False
     rejected_workers: set[str] = field(default_factory=set)
     provisioning_requests: int = 0
+    stalls: list[tuple[float, float, int]] = field(default_factory=list)  # (from, to, in flight), epoch s
+    load: dict[str, Any] = field(default_factory=dict)  # what was asked: users or rate, stages, ...
 
 
 def short(worker_id: Any) -> str:
@@ -71,11 +74,12 @@ def build_summary(state: RunFacts) -> RunSummary:
             seconds,
             series.get((SKIPPED, name)),
             series.get((CORRECTNESS, name)),
+            series.get((RETRIED, name)),
         )
         for name in step_names
     }
     cycles = {
-        name: figures_of(series[(CYCLE, name)], seconds)
+        name: _cycle(series[(CYCLE, name)], seconds)
         for name in state.scenario.flows
         if (CYCLE, name) in series
     }
@@ -86,6 +90,13 @@ def build_summary(state: RunFacts) -> RunSummary:
         seconds,
         _apart(series, SKIPPED, step_names),
         _apart(series, CORRECTNESS, step_names),
+        _apart(series, RETRIED, step_names),
+    )
+    stalls = merged_stalls(state.stalls, state.started_at)
+    total = replace(
+        total,
+        goodput=sum(figures.goodput for figures in cycles.values()),
+        stalled_s=sum(stall["to_s"] - stall["from_s"] for stall in stalls),
     )
     status, error = _status(state)
     verdicts, open_model = open_model_report(state, seconds, steps, cycles, total)
@@ -106,7 +117,33 @@ def build_summary(state: RunFacts) -> RunSummary:
         distributed=_distributed(state) if state.distributed else None,
         open_model=open_model,
         http=http_figures(state, seconds),
+        stalls=stalls,
+        load=state.load,
     )
+
+
+def _cycle(series: Series, seconds: float) -> Figures:
+    """A flow's cycles, with their goodput: cycles per second that ended well (no error, no
+    correctness failure: a cycle that ends on one records its code)."""
+    figures = figures_of(series, seconds)
+    return replace(figures, goodput=(figures.requests - figures.failures) / seconds if seconds > 0 else 0.0)
+
+
+def merged_stalls(stalls: list[tuple[float, float, int]], started_at: float) -> list[dict[str, Any]]:
+    """Stalls of every process as spans of the run (seconds from its start), overlaps merged:
+    a span in which some process had requests in flight and saw none complete."""
+    merged: list[list[float]] = []
+    for begin, end, in_flight in sorted(stalls):
+        if merged and begin <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+            merged[-1][2] = max(merged[-1][2], in_flight)
+        else:
+            merged.append([begin, end, in_flight])
+    origin = started_at or (merged[0][0] if merged else 0.0)
+    return [
+        {"from_s": round(begin - origin, 3), "to_s": round(end - origin, 3), "in_flight": int(in_flight)}
+        for begin, end, in_flight in merged
+    ]
 
 
 def http_figures(state: RunFacts, seconds: float) -> dict[str, Any]:

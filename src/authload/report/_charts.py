@@ -51,8 +51,15 @@ def _frame(title: str, y_max: float, y_unit: str, x_labels: list[tuple[float, st
     return parts
 
 
-def line_chart(title: str, lines: Sequence[Line], x_max: float, y_unit: str = "") -> str:
-    """Lines over time (x in seconds from the run's start), with a legend."""
+def line_chart(
+    title: str,
+    lines: Sequence[Line],
+    x_max: float,
+    y_unit: str = "",
+    shaded: Sequence[tuple[float, float]] = (),
+) -> str:
+    """Lines over time (x in seconds from the run's start), with a legend; `shaded` spans (the
+    run's stalls) are drawn behind them."""
     plot_w, plot_h = WIDTH - _LEFT - _RIGHT, HEIGHT - _TOP - _BOTTOM
     y_top = max((y for _, points in lines for _, y in points), default=0.0)
     y_max = max(nice_step(y_top) * math.ceil(y_top / nice_step(y_top)), 1e-9) if y_top > 0 else 1.0
@@ -61,6 +68,12 @@ def line_chart(title: str, lines: Sequence[Line], x_max: float, y_unit: str = ""
     x_ticks = [i * x_step for i in range(int(x_max / x_step) + 1)]
     labels = [(_LEFT + plot_w * t / x_max, f"{_number(t)}s") for t in x_ticks]
     parts = _frame(title, y_max, y_unit, labels)
+    for begin, end in shaded:
+        left, right = _LEFT + plot_w * min(begin, x_max) / x_max, _LEFT + plot_w * min(end, x_max) / x_max
+        parts.append(
+            f'<rect x="{left:.1f}" y="{_TOP}" width="{max(right - left, 1.0):.1f}" height="{plot_h}" '
+            f'class="stall"><title>stalled {begin:.1f}-{end:.1f} s</title></rect>'
+        )
     labels_shown = [label[:22] for label, _ in lines]
     # legend on its own line under the title; each entry as wide as its label (~7.5 px a character)
     widths = [24 + 7.5 * len(label) for label in labels_shown]

@@ -17,6 +17,7 @@ from ._charts import bar_chart, line_chart
 from ._correctness import HEAD as CORRECTNESS_HEAD
 from ._correctness import NONE as NO_CORRECTNESS_ROWS
 from ._correctness import correctness_rows
+from ._health import stall_text
 from ._http_table import HEAD as HTTP_HEAD
 from ._http_table import LEGEND, http_rows, outside_load
 from ._render import headline, limit_text, measured_text, verdict_word
@@ -35,6 +36,7 @@ td,th{border:1px solid #ddd;padding:3px 8px;text-align:right}td:first-child,th:f
 .charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(560px,1fr));gap:8px}
 .chart text{font-size:11px;fill:#444}.chart .ct{font-size:12px;font-weight:600;fill:#111}
 .chart .yl{text-anchor:end}.chart .xl{text-anchor:middle}.chart .grid{stroke:#eee}.muted{color:#666}
+.chart .stall{fill:#fca5a5;opacity:.35}
 """
 
 
@@ -52,10 +54,12 @@ def html_report(summary: RunSummary, meta: Mapping[str, Any], series: SeriesMap,
     body += _thresholds(summary), _meta(summary, meta), _errors(summary), _correctness(summary)
     body.append(_figures_table(summary))
     body.append(_http_table(summary))
+    body.append(_health(summary))
     body.append("<h2>Steps</h2>")
-    body += [_entry("step", name, series, started_at, summary.duration_s) for name in summary.steps]
+    spans = [(stall["from_s"], stall["to_s"]) for stall in summary.stalls]
+    body += [_entry("step", name, series, started_at, summary.duration_s, spans) for name in summary.steps]
     body.append("<h2>Flows (whole cycles)</h2>")
-    body += [_entry("cycle", name, series, started_at, summary.duration_s) for name in summary.cycles]
+    body += [_entry("cycle", name, series, started_at, summary.duration_s, spans) for name in summary.cycles]
     title = f"authload {summary.run_id}: {word}"
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
@@ -129,6 +133,22 @@ def _correctness(summary: RunSummary) -> str:
     return title + (_table(CORRECTNESS_HEAD, rows) if rows else f"<p>{NO_CORRECTNESS_ROWS}</p>")
 
 
+def _health(summary: RunSummary) -> str:
+    """Goodput per flow, throttling, and the stalls (also shaded on every chart)."""
+    rows = [[escape(name), f"{figures.goodput:.1f}"] for name, figures in summary.cycles.items()]
+    rows.append(["<b>total</b>", f"<b>{summary.total.goodput:.1f}</b>"])
+    total = summary.total
+    throttled = f"throttled (HTTP 429): {total.throttled} ({total.throttle_rate * 100:.2f}%)"
+    throttled += f", retried: {total.retried}"
+    stalls = f"stalls: {stall_text(summary.stalls)}"
+    css = ' class="verdict fail"' if summary.stalls else ""
+    return (
+        "<h2>Goodput, throttling and stalls</h2>"
+        + _table(["flow", "goodput (good cycles/s)"], rows)
+        + f"<p>{escape(throttled)}</p><p><span{css} id=stalls>{escape(stalls)}</span></p>"
+    )
+
+
 def _http_table(summary: RunSummary) -> str:
     rows = [[escape(cell) for cell in row] for row in http_rows(summary.http)]
     if not rows:
@@ -156,7 +176,14 @@ def _figures_table(summary: RunSummary) -> str:
     return "<h2>Figures (latencies in ms, rates per second)</h2>" + _table(head, rows) + legend
 
 
-def _entry(kind: str, name: str, series: SeriesMap, started_at: float, duration_s: float) -> str:
+def _entry(
+    kind: str,
+    name: str,
+    series: SeriesMap,
+    started_at: float,
+    duration_s: float,
+    stalls: list[tuple[float, float]],
+) -> str:
     anchor = f"{kind}-{name}"
     header = f'<section class="entry" id="{escape(anchor)}" data-entry="{escape(anchor)}">'
     header += f"<h3>{escape(name)} <span class=muted>({kind})</span></h3>"
@@ -166,8 +193,8 @@ def _entry(kind: str, name: str, series: SeriesMap, started_at: float, duration_
     points = timeline.points(started_at, started_at + duration_s if duration_s > 0 else None)
     x_max = max(duration_s, max(p.at_s + p.width_s for p in points))
     charts = [
-        line_chart(f"{name}: latency", _percentile_lines(points), x_max, "ms"),
-        line_chart(f"{name}: throughput", _rate_lines(points), x_max, "/s"),
+        line_chart(f"{name}: latency", _percentile_lines(points), x_max, "ms", shaded=stalls),
+        line_chart(f"{name}: throughput", _rate_lines(points), x_max, "/s", shaded=stalls),
         _error_chart(name, points, x_max),
         bar_chart(f"{name}: latency distribution (requests per bucket)", distribution(timeline.whole())),
     ]

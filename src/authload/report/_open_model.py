@@ -21,7 +21,7 @@ from ..scenario import Threshold
 from ..scenario._load import INTENDED
 from ..scenario._thresholds import ARRIVALS
 from ._figures import Figures
-from ._recorder import ARRIVAL, CYCLE, INTENDED_KINDS, STEP, Series
+from ._recorder import ARRIVAL, CYCLE, INTENDED_KINDS, STEP, THROTTLED_CODES, Series
 from ._verdict import Verdict, evaluate
 
 if TYPE_CHECKING:
@@ -35,9 +35,14 @@ BASIS = (
 
 
 def figures_of(
-    series: Series, seconds: float, skipped: Series | None = None, wrong: Series | None = None
+    series: Series,
+    seconds: float,
+    skipped: Series | None = None,
+    wrong: Series | None = None,
+    retried: Series | None = None,
 ) -> Figures:
-    """A series as the report's figures (skipped steps and correctness failures kept apart)."""
+    """A series as the report's figures (skipped steps, correctness failures, throttled failures
+    and retried attempts kept apart)."""
     return Figures(
         requests=series.requests,
         failures=series.failures,
@@ -52,6 +57,8 @@ def figures_of(
         correctness_failures=wrong.requests if wrong is not None else 0,
         correctness_by_code=dict(wrong.error_codes) if wrong is not None else {},
         connections_opened=series.connections_opened,
+        throttled=sum(n for code, n in series.error_codes.items() if code in THROTTLED_CODES),
+        retried=retried.requests if retried is not None else 0,
     )
 
 

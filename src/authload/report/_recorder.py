@@ -24,14 +24,18 @@ from typing import Any
 
 from hdrh.histogram import HdrHistogram
 
+from ..protocol import wire
 from ._timeseries import BASE_S, BUCKET_BITS, Slot, Timeline
 
 # The recorder's kinds of entry: a step, a flow's cycle, an HTTP request by endpoint (as Locust
 # counts them), a step that sent nothing, a correctness failure; in the open model an arrival
 # (code DROPPED when dropped) and the intended-start twin of each step and cycle.
 STEP, CYCLE, HTTP = "step", "cycle", "http"
-SKIPPED, CORRECTNESS = "skipped", "correctness"
+SKIPPED, CORRECTNESS, RETRIED = "skipped", "correctness", "retried"
 ARRIVAL, DROPPED = "arrival", "DROPPED"
+UNFINISHED = "UNFINISHED"  # a request still in flight when the run stopped: a failure, never lost
+# What a backend's throttling (HTTP 429) is counted under, whoever answered it.
+THROTTLED_CODES = frozenset({wire.ERR_TOO_MANY_REQUESTS, "PROTOCOL_HTTP_429", "HTTP_429"})
 INTENDED_KINDS = {STEP: "intended_step", CYCLE: "intended_cycle"}
 PROVISIONING, CLEANUP = "provisioning", "cleanup"  # requests outside the load (`phase_requests`)
 _MAX_MICROSECONDS = 3_600_000_000  # one hour: nothing in an auth flow should take longer
@@ -210,8 +214,8 @@ class Recorder:
         figures = data.get(METRICS_KEY) or {}
         self.phase_requests.update(figures.get("phase_requests", {}))
         for kind, name, encoded, failures, codes, *rest in figures.get("series", []):
-            for index, wire in rest[0] if rest else []:
-                self.timelines.setdefault((kind, name), Timeline()).add(int(index), Slot.from_wire(wire))
+            for index, shipped in rest[0] if rest else []:
+                self.timelines.setdefault((kind, name), Timeline()).add(int(index), Slot.from_wire(shipped))
             series = self.series.setdefault((kind, name), Series())
             histogram = HdrHistogram.decode(encoded)
             counts[(kind, name)] += histogram.get_total_count()

@@ -10,6 +10,7 @@ from ._correctness import HEAD as CORRECTNESS_HEAD
 from ._correctness import NONE as NO_CORRECTNESS_ROWS
 from ._correctness import correctness_rows
 from ._figures import Figures
+from ._health import health_lines, health_markdown, health_properties
 from ._http_table import LEGEND, console_lines, markdown_lines, text_table
 from ._summary import RunSummary
 from ._verdict import Verdict, format_value
@@ -46,6 +47,7 @@ def console_table(summary: RunSummary) -> str:
     lines = text_table(_rows(summary), _COLUMNS)
     lines.append(LEGEND)
     lines += console_lines(summary.http)
+    lines += ["", *health_lines(summary)]
     lines.append("")
     lines += [f"  {verdict.describe()}" for verdict in summary.verdicts] or ["  (no thresholds)"]
     errors: Counter[str] = Counter()
@@ -136,6 +138,7 @@ def markdown(summary: RunSummary) -> str:
         *("| " + " | ".join(row) + " |" for row in _rows(summary)),
     ]
     lines += markdown_lines(summary.http)
+    lines += health_markdown(summary)
     lines += ["", "### Errors by step and code", ""]
     errors = [
         f"| {name} | {code} | {count} |"
@@ -162,6 +165,9 @@ def junit_xml(summary: RunSummary) -> str:
     a run that did not complete is an error case."""
     scenario = _xml_text(summary.scenario)
     suite = ET.Element("testsuite", name=f"authload.{scenario}", timestamp=_xml_text(summary.started_at))
+    properties = ET.SubElement(suite, "properties")
+    for name, value in health_properties(summary).items():
+        ET.SubElement(properties, "property", name=name, value=_xml_text(value))
     counts = Counter[str]()
     for verdict in summary.verdicts:
         case = ET.SubElement(suite, "testcase", classname=f"authload.{scenario}", name=verdict.threshold.key)

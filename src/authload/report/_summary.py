@@ -33,6 +33,9 @@ class RunSummary:
     distributed: dict[str, Any] | None = None  # workers' figures, lost and rejected workers
     open_model: dict[str, Any] | None = None  # `arrivals` and `intended` of an arrival-rate run
     http: dict[str, Any] | None = None  # HTTP requests as the backend counts them (load, setup, cleanup)
+    stalls: list[dict[str, Any]] = field(default_factory=list)  # spans with requests in flight, none done
+    load: dict[str, Any] = field(default_factory=dict)  # what was asked (users, or rate and stages, ...)
+    capacity: dict[str, Any] | None = None  # `authload capacity`: the search and its result
 
     @property
     def passed(self) -> bool:
@@ -63,6 +66,8 @@ class RunSummary:
             "exit_code": self.exit_code,
             "files": self.files,
             **({"http": self.http} if self.http is not None else {}),
+            "stalls": self.stalls,
+            **({"capacity": self.capacity} if self.capacity is not None else {}),
             **(self.distributed or {}),
             **(self.open_model or {}),
         }

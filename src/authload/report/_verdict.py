@@ -14,8 +14,10 @@ from typing import Any
 from ..scenario import TOTAL, Threshold
 from ._figures import Figures
 
-FRACTIONS = ("error_rate", "drop_rate")
-COUNTS = ("requests", "dropped", "correctness_failures", "skipped")  # everything else is a latency
+FRACTIONS = ("error_rate", "drop_rate", "throttle_rate")
+COUNTS = ("requests", "dropped", "correctness_failures", "skipped", "throttled", "retried")
+PER_SECOND = ("goodput", "max_rate")
+SECONDS = ("stalled_s",)  # everything else is a latency (ms)
 
 
 @dataclass(frozen=True)
@@ -31,7 +33,11 @@ class Verdict:
     @property
     def unit(self) -> str:
         metric = self.threshold.metric
-        return "fraction" if metric in FRACTIONS else ("count" if metric in COUNTS else "ms")
+        if metric in FRACTIONS:
+            return "fraction"
+        if metric in COUNTS:
+            return "count"
+        return "per_second" if metric in PER_SECOND else ("s" if metric in SECONDS else "ms")
 
     @property
     def effective_limit(self) -> float | None:
@@ -121,4 +127,8 @@ def format_value(metric: str, value: float) -> str:
         return f"{value * 100:.2f}%"
     if metric in COUNTS:
         return str(int(value))
+    if metric in PER_SECOND:
+        return f"{value:.1f}/s"
+    if metric in SECONDS:
+        return f"{value:.1f}s"
     return f"{value:.0f}ms" if value >= 100 else f"{value:.1f}ms"

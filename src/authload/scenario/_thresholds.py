@@ -24,13 +24,31 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 LATENCY_METRICS = ("p50", "p90", "p95", "p99", "max")
-METRICS = (*LATENCY_METRICS, "error_rate", "requests", "correctness_failures", "skipped")
+RATE_METRICS = ("error_rate", "throttle_rate")  # fractions: "< 1%" or "< 0.01"
+PER_SECOND_METRICS = ("goodput",)  # "> 100/s" or "> 100"
+METRICS = (
+    *LATENCY_METRICS,
+    *RATE_METRICS,
+    *PER_SECOND_METRICS,
+    "requests",
+    "correctness_failures",
+    "skipped",
+    "throttled",
+    "retried",
+    "stalled_s",
+)
 TOTAL = "total"
 ARRIVALS = "arrivals"  # open model: `arrivals.dropped` (count), `arrivals.drop_rate` (of scheduled)
 ARRIVAL_METRICS = ("dropped", "drop_rate")
-DEFAULT_GUARD = (("total.error_rate", "< 5%"), ("total.correctness_failures", "== 0"))
+CAPACITY = "capacity"  # `authload capacity`: `capacity.max_rate: ">= 400/s"`
+CAPACITY_METRICS = ("max_rate",)
+DEFAULT_GUARD = (
+    ("total.error_rate", "< 5%"),
+    ("total.correctness_failures", "== 0"),
+    ("total.stalled_s", "== 0"),
+)
 DEFAULT_GUARD_NOTE = (
-    "default guard (total.error_rate < 5%, total.correctness_failures == 0): "
+    "default guard (total.error_rate < 5%, total.correctness_failures == 0, total.stalled_s == 0): "
     "the scenario sets no thresholds (`thresholds: {}` turns it off)"
 )
 
@@ -41,7 +59,7 @@ _OPERATORS: dict[str, Callable[[float, float], bool]] = {
     ">": operator.gt,
     "==": operator.eq,
 }
-_RULE = re.compile(r"^\s*(<=|>=|==|<|>)\s*(\d+(?:\.\d+)?)\s*(ms|s|%)?\s*$")
+_RULE = re.compile(r"^\s*(<=|>=|==|<|>)\s*(\d+(?:\.\d+)?)\s*(ms|s|%|/s)?\s*$")
 _RELATIVE = re.compile(r"^\s*(<=|>=|<|>)\s*([+-]\d+(?:\.\d+)?)\s*(ms|s|%)\s*baseline\s*$")
 
 
@@ -76,6 +94,8 @@ def parse_threshold(key: str, rule: object, targets: set[str], note: str = "") -
         raise ValueError(f"threshold key {key!r} must be TARGET.METRIC, e.g. login_auth_token.p95")
     if target == ARRIVALS and target in targets:
         return _arrival_rule(key, metric, rule, note)
+    if target == CAPACITY:
+        return _capacity_rule(key, metric, rule, note)
     if target not in targets:
         known = ", ".join(sorted(targets))
         raise ValueError(
@@ -106,20 +126,36 @@ def _arrival_rule(key: str, metric: str, rule: object, note: str) -> Threshold:
     return Threshold(key, ARRIVALS, metric, op, limit, str(rule).strip(), note)
 
 
+def _capacity_rule(key: str, metric: str, rule: object, note: str) -> Threshold:
+    if metric not in CAPACITY_METRICS:
+        raise ValueError('capacity takes max_rate, e.g. capacity.max_rate: ">= 400/s"')
+    match = _RULE.match(str(rule)) if isinstance(rule, str | int | float) else None
+    if match is None or match.group(3) not in (None, "/s"):
+        raise ValueError(f'rule {rule!r} must read like ">= 400/s"')
+    return Threshold(key, CAPACITY, metric, match.group(1), float(match.group(2)), str(rule).strip(), note)
+
+
 def _limit(metric: str, number: float, unit: str | None) -> float:
     if metric in LATENCY_METRICS:
         if unit not in ("ms", "s"):
             raise ValueError(f"{metric} needs a time unit, e.g. 250ms or 1s")
         return number * 1000 if unit == "s" else number
-    if metric == "error_rate":
+    if metric in RATE_METRICS:
         if unit == "%" and number <= 100:
             return number / 100
         if unit is None and number <= 1:
             return number
-        raise ValueError("error_rate takes a percentage up to 100% (e.g. 1%) or a fraction up to 1")
-    if unit is not None:
-        raise ValueError("requests is a count and takes no unit")
+        raise ValueError(f"{metric} takes a percentage up to 100% (e.g. 1%) or a fraction up to 1")
+    allowed, example = _UNITS.get(metric, ((None,), f"{metric} is a count and takes no unit"))
+    if unit not in allowed:
+        raise ValueError(example)
     return number
+
+
+_UNITS: dict[str, tuple[tuple[str | None, ...], str]] = {
+    "goodput": ((None, "/s"), "goodput is per second, e.g. > 100/s"),
+    "stalled_s": ((None, "s"), "stalled_s is in seconds, e.g. == 0 or < 2s"),
+}
 
 
 def _relative(key: str, target: str, metric: str, match: re.Match[str], note: str) -> Threshold:
