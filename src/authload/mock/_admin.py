@@ -31,7 +31,8 @@ def admin_routes(state: MockState) -> list[Route]:
         return JSONResponse({"status": "ok", "app_id": config.app_id, "region": config.region})
 
     async def stats(request: Request) -> JSONResponse:
-        return JSONResponse({**state.counters.as_json(), "store": state.store.counts()})
+        capacity = state.capacity.as_json() if state.capacity is not None else []
+        return JSONResponse({**state.counters.as_json(), "store": state.store.counts(), "capacity": capacity})
 
     async def reset(request: Request) -> JSONResponse:
         raw = await request.body()

@@ -43,7 +43,7 @@ ROUTE_NAMES: tuple[str, ...] = (
     "ws.auth",  # the real-time socket's auth frame (`_websocket`)
     "app.login",  # the sample app server (`_routes_app`): not CometChat's, an app's own
 )
-FAULT_KINDS: tuple[str, ...] = ("latency", "error", "reset", "non_json", "slow_body")
+FAULT_KINDS: tuple[str, ...] = ("latency", "error", "reset", "non_json", "slow_body", "capacity")
 
 # Fixed, documented defaults so that a harness and a mock agree without configuration.
 DEFAULT_REST_API_KEY = hashlib.sha1(b"authload-mock:fullAccess").hexdigest()
@@ -161,8 +161,18 @@ class SlowBodyFault(_FaultBase):
     chunk_delay_ms: float = Field(default=50.0, ge=0, description="Pause before each chunk after the first.")
 
 
+class CapacityFault(_FaultBase):
+    """A backend with a known capacity: matching requests are served at most `rate` per second,
+    in arrival order; one that would wait longer than `queue_ms` is refused at once (503 in
+    CometChat's envelope). The truth a capacity search is checked against."""
+
+    kind: Literal["capacity"] = "capacity"
+    rate: float = Field(gt=0, le=1_000_000, description="Requests served per second, at most.")
+    queue_ms: float = Field(default=100.0, ge=0, le=60_000, description="Longest wait before a refusal.")
+
+
 FaultRule = Annotated[
-    LatencyFault | ErrorFault | ResetFault | NonJsonFault | SlowBodyFault,
+    LatencyFault | ErrorFault | ResetFault | NonJsonFault | SlowBodyFault | CapacityFault,
     Field(discriminator="kind"),
 ]
 

@@ -8,6 +8,7 @@ CometChat's error envelope. Handlers do no I/O, so they stay synchronous.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -15,6 +16,7 @@ from urllib.parse import parse_qsl
 
 from ..common._errors import ApiError
 from ..protocol import wire
+from ._capacity import Capacity
 from ._config import MockConfig
 from ._counters import Counters
 from ._faults import FaultInjector
@@ -43,6 +45,7 @@ class MockState:
     faults: FaultInjector
     statuses: dict[str, int] = field(default_factory=dict)
     settings_cache: dict[bytes, bytes] = field(default_factory=dict)  # Host header -> settings JSON
+    capacity: Capacity | None = None  # `capacity` fault rules: queues served at a fixed rate
 
     @classmethod
     def build(cls, config: MockConfig, clock: Callable[[], float]) -> MockState:
@@ -51,7 +54,10 @@ class MockState:
         defaults = {code: options[0] for code, options in wire.ERROR_STATUSES.items()}
         statuses = {**defaults, **config.statuses}
         faults = FaultInjector(config.faults, config.seed)
-        return cls(config, clock, Store(config, clock), Counters(), limiter, faults, statuses)
+        capacity = Capacity(config.faults, time.monotonic)
+        return cls(
+            config, clock, Store(config, clock), Counters(), limiter, faults, statuses, capacity=capacity
+        )
 
     def reset(self, seed: int | None = None) -> None:
         """Forget users, tokens and counts; restart the limiter and the fault RNGs."""
@@ -61,6 +67,7 @@ class MockState:
             self.limiter.reset()
         self.faults.reseed(self.config.seed if seed is None else seed)
         self.settings_cache.clear()
+        self.capacity = Capacity(self.config.faults, time.monotonic)
 
     def error(self, code: str, details: dict[str, Any] | None = None, **fmt: str) -> ApiError:
         """An `ApiError` with the configured status and the code's message."""

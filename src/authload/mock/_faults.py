@@ -16,6 +16,7 @@ import random
 from dataclasses import dataclass
 
 from ._config import (
+    CapacityFault,
     ErrorFault,
     FaultRule,
     LatencyFault,
@@ -83,6 +84,8 @@ class FaultInjector:
             spec = rule.spec
             if rule.rng.random() >= spec.probability:
                 continue
+            if isinstance(spec, CapacityFault):
+                continue  # a queue, not a draw (`_capacity`)
             if isinstance(spec, LatencyFault):
                 plan.delay += draw_delay(spec, rule.rng)
                 plan.latency_hits += 1

@@ -4,7 +4,7 @@ For each request, in order:
 
 0. the body (a request whose body never arrives is not counted);
 1. route match (unknown -> ERR_API_NOT_FOUND, counted under `unknown`); count it;
-2. latency faults (sleep);
+2. latency faults (sleep); capacity queues (wait for a slot, or 503 when the queue is full);
 3. rate limit (429 ERR_TOO_MANY_REQUESTS; the request is not processed);
 4. terminal faults: error reply, non-JSON reply, or reset before processing;
 5. app check, credential check, handler;
@@ -136,6 +136,9 @@ class HttpPipeline:
         if plan is not None and plan.latency_hits:
             counters.faults["latency"] = counters.faults.get("latency", 0) + plan.latency_hits
             await asyncio.sleep(plan.delay)
+        if route is not None and state.capacity is not None and state.capacity.queues:
+            if not await self._wait_for_capacity(send, counters, route.name):
+                return
         extra = await self._rate_limit(send, counters, route)
         if extra is None:
             return
@@ -145,6 +148,20 @@ class HttpPipeline:
             return
         status, payload, code = self._run(scope, route, params, body, too_big)
         await self._deliver(send, counters, plan, status, payload, code, extra)
+
+    async def _wait_for_capacity(self, send: Any, counters: RouteCounters, route: str) -> bool:
+        """Wait for a slot of every capacity queue the route is in; False once refused (503)."""
+        assert self.state.capacity is not None
+        for queue in self.state.capacity.for_route(route):
+            wait = queue.admit()
+            if wait is None:
+                bump(counters.faults, "capacity")
+                error = self.state.error(wire.ERR_SERVICE_UNAVAILABLE)
+                await self._reply(send, counters, error.status, _error_bytes(error), error.error_code, [])
+                return False
+            if wait > 0:
+                await asyncio.sleep(wait)
+        return True
 
     async def _rate_limit(self, send: Any, counters: RouteCounters, route: Route | None) -> Headers | None:
         """The rate-limit headers, or None once a 429 has been sent."""

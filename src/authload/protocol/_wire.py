@@ -86,6 +86,8 @@ ERR_AUTHTOKEN_NOT_ACCESSIBLE: Final = "ERR_AUTHTOKEN_NOT_ACCESSIBLE"
 ERR_TOO_MANY_REQUESTS: Final = "ERR_TOO_MANY_REQUESTS"
 ERR_API_NOT_FOUND: Final = "ERR_API_NOT_FOUND"
 ERR_OPERATION_FAILED: Final = "ERR_OPERATION_FAILED"
+# Not a documented CometChat code: what the mock's capacity model (a full queue) answers, with 503.
+ERR_SERVICE_UNAVAILABLE: Final = "ERR_SERVICE_UNAVAILABLE"
 AUTH_ERR_EMPTY_APIKEY: Final = "AUTH_ERR_EMPTY_APIKEY"
 AUTH_ERR_APIKEY_NOT_FOUND: Final = "AUTH_ERR_APIKEY_NOT_FOUND"
 AUTH_ERR_NO_ACCESS: Final = "AUTH_ERR_NO_ACCESS"
@@ -107,6 +109,7 @@ ERROR_STATUSES: Final[dict[str, tuple[int, ...]]] = {
     ERR_TOO_MANY_REQUESTS: (429,),
     ERR_API_NOT_FOUND: (404,),
     ERR_OPERATION_FAILED: (500,),
+    ERR_SERVICE_UNAVAILABLE: (503,),
     AUTH_ERR_EMPTY_APIKEY: (401, 400),
     AUTH_ERR_APIKEY_NOT_FOUND: (401, 404),
     AUTH_ERR_NO_ACCESS: (403,),
@@ -199,6 +202,7 @@ INFERRED_ERROR_MESSAGES: Final = {
     ERR_ROLE_NOT_FOUND: "The role {role} does not exist.",
     ERR_API_NOT_FOUND: "The requested API {method} {path} does not exist.",
     ERR_OPERATION_FAILED: "The operation failed. Please try again later.",
+    ERR_SERVICE_UNAVAILABLE: "The service is busy. Please try again later.",
 }
 
 # --- the mock's sample app server (authload's own API, not CometChat's) ------------------

@@ -148,6 +148,7 @@ class Recorder:
         self.by_worker: dict[str, Counter[tuple[str, str]]] = {}  # master: requests per worker and entry
         self.timelines: dict[tuple[str, str], Timeline] = {}  # per entry, for the report's charts
         self.phase_requests: Counter[str] = Counter()  # provisioning, cleanup: not load
+        self.stalls: list[tuple[float, float, int]] = []  # (from, to, in flight): no answer in between
 
     def record(self, kind: str, name: str, response_time: float, error_code: str | None) -> None:
         """One step or cycle, `response_time` in ms; `error_code` when it failed."""
@@ -205,14 +206,21 @@ class Recorder:
             ]
             for (kind, name), series in self.series.items()
         ]
-        data[METRICS_KEY] = {"series": series, "phase_requests": dict(self.phase_requests)}
-        self.series, self.timelines, self.phase_requests = {}, {}, Counter()
+        data[METRICS_KEY] = {
+            "series": series,
+            "phase_requests": dict(self.phase_requests),
+            "stalls": [list(stall) for stall in self.stalls],
+        }
+        self.series, self.timelines, self.phase_requests, self.stalls = {}, {}, Counter(), []
 
     def on_worker_report(self, client_id: str, data: dict[str, Any]) -> None:
         """Master: add a worker's report to the run's figures."""
         counts = self.by_worker.setdefault(client_id, Counter())
         figures = data.get(METRICS_KEY) or {}
         self.phase_requests.update(figures.get("phase_requests", {}))
+        self.stalls += [
+            (float(begin), float(end), int(most)) for begin, end, most in figures.get("stalls", [])
+        ]
         for kind, name, encoded, failures, codes, *rest in figures.get("series", []):
             for index, shipped in rest[0] if rest else []:
                 self.timelines.setdefault((kind, name), Timeline()).add(int(index), Slot.from_wire(shipped))
@@ -229,3 +237,4 @@ class Recorder:
         self.by_worker = {}
         self.timelines = {}
         self.phase_requests = Counter()
+        self.stalls = []

@@ -132,6 +132,12 @@ class Load(_Strict):
     max_users: int | None = Field(None, ge=1, le=1_000_000, description="open model: users serving arrivals")
     max_wait: Duration = Field(0.0, ge=0, le=3600, description="open model: wait for a free user, then drop")
     stages: list[Stage] | None = Field(None, min_length=1, max_length=1000)
+    stall_after: Duration = Field(
+        2.0,
+        gt=0,
+        le=3600,
+        description="a span this long with requests in flight and none answered is a stall",
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -163,6 +169,31 @@ class Load(_Strict):
 
     def stages_total(self) -> float:
         return sum(stage.duration for stage in self.stages or [])
+
+    def describe(self) -> dict[str, Any]:
+        """What this load asks, as every view states it (an open model's rate, not Locust's users)."""
+        if self.open_model:
+            found: dict[str, Any] = {
+                "model": "open",
+                "max_users": self.max_users,
+                "max_wait_s": self.max_wait,
+            }
+            if self.arrival_rate is not None:
+                found["arrival_rate"] = f"{self.arrival_rate:g}/s"
+            else:
+                found["stages"] = [
+                    {"duration_s": s.duration, "arrival_rate": s.label()} for s in self.stages or []
+                ]
+            return {**found, "run_time_s": self.run_time}
+        if self.stages:
+            stages = [{"duration_s": s.duration, "users": s.label()} for s in self.stages]
+            return {"model": "closed", "stages": stages, "run_time_s": self.run_time}
+        return {
+            "model": "closed",
+            "users": self.users,
+            "spawn_rate": self.spawn_rate,
+            "run_time_s": self.run_time,
+        }
 
 
 def load_problems(load: Load) -> list[tuple[tuple[str | int, ...], str]]:

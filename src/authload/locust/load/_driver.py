@@ -48,6 +48,7 @@ from ...protocol import Exchange, Host, Request, Response, run_exchange
 from ...scenario import Target
 from .._compat import FAILURE_EXCEPTIONS, close_unread, watch_connections
 from ._resolver import resolve_once
+from ._traffic import Traffic
 
 try:  # geventhttpclient decodes `br` with it when installed; so do we
     import brotli  # type: ignore[import-untyped]
@@ -101,15 +102,22 @@ class FastDriver:
     """Sends what a flow yields through geventhttpclient, one client per target host."""
 
     @classmethod
-    def for_target(cls, target: Target, concurrency: int = 1) -> FastDriver:
-        """A driver for the hosts of a resolved environment (REST, client, the app's server)."""
+    def for_target(cls, target: Target, concurrency: int = 1, traffic: Traffic | None = None) -> FastDriver:
+        """A driver for the hosts of a resolved environment (REST, client, the app's server);
+        `traffic`: the process's counts its requests go into (stalls are watched there)."""
         urls: dict[Host, str] = target.base_urls()
         resolve_once(urls.values())
         allowed = {urlsplit(url).hostname or "" for url in urls.values()} | set(target.extra_hosts)
-        context = tls_context(target)
-        return cls(
-            urls, timeout=target.timeout, concurrency=concurrency, context=context, allowed_hosts=allowed
+        driver = cls(
+            urls,
+            timeout=target.timeout,
+            concurrency=concurrency,
+            context=tls_context(target),
+            allowed_hosts=allowed,
         )
+        if traffic is not None:
+            driver.traffic = traffic
+        return driver
 
     def __init__(
         self,
@@ -126,6 +134,7 @@ class FastDriver:
         self._clients: dict[str, HTTPClient] = {}
         self.sent = 0  # requests sent: a step that sent none is counted as skipped
         self.log: list[Sent] = []  # every request, as it completed; the caller clears it
+        self.traffic = Traffic()  # the process's, when the run gives one (stalls are watched there)
         context = context or client_context(factory=gevent.ssl.create_default_context)
         verify = context.verify_mode != ssl.CERT_NONE
         # geventhttpclient's pool, counting connections, with our (shared, verifying) context.
@@ -163,6 +172,8 @@ class FastDriver:
             client = self._clients[request.host] = self._pool.get_client(url)
         started = time.perf_counter()
         status = length = 0
+        traffic = self.traffic
+        traffic.in_flight += 1
         try:
             # geventhttpclient merges the headers into a fresh `Headers`: the flow's dict is not changed.
             reply = client.request(request.method, prefix + request.path, request.body, request.headers)
@@ -173,6 +184,9 @@ class FastDriver:
         except FAILURE_EXCEPTIONS as error:  # what FastHttpSession counts as a failed request
             raise transport_error(error) from None
         finally:
+            traffic.in_flight -= 1
+            if status:
+                traffic.answered += 1
             self.log.append((request, status, (time.perf_counter() - started) * 1000, length))
         # geventhttpclient's Headers (`info()`) is a case-insensitive mapping already: no copy.
         return Response(status, reply.info(), body)  # type: ignore[arg-type]

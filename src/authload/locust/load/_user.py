@@ -28,7 +28,19 @@ from ...common import ApiError, BackendError, ProtocolError
 from ...protocol._http_step import HttpSpec
 from ...protocol._realtime import RealtimePlan
 from ...protocol._steps import Credentials, Identity, VirtualUser
-from ...report import CORRECTNESS, CYCLE, HTTP, OUTCOME_ERROR, SKIPPED, STEP, Outcome, failure_code, judge
+from ...report import (
+    CORRECTNESS,
+    CYCLE,
+    HTTP,
+    OUTCOME_ERROR,
+    RETRIED,
+    SKIPPED,
+    STEP,
+    UNFINISHED,
+    Outcome,
+    failure_code,
+    judge,
+)
 from ...scenario import LOCAL_STEPS, PAUSE, Flow, Step
 from ._driver import FastDriver, tls_context
 from ._realtime import CONNECT_REALTIME, RealtimeLink
@@ -79,7 +91,7 @@ class AuthFlowUser(User):
             self.stop()
             return
         target = plan.target
-        self.driver = FastDriver.for_target(target)
+        self.driver = FastDriver.for_target(target, traffic=run.traffic)
         credentials = Credentials(target.rest_api_key, target.auth_key)
         # One `created` set per process: whatever flows leave behind is deleted at test_stop.
         self.last_new_uid = ""
@@ -95,6 +107,7 @@ class AuthFlowUser(User):
         self.client_host = urlsplit(target.client_base_url).netloc
         flows = plan.scenario.flows
         self.http_specs: dict[str, HttpSpec] = {s.name: s.spec() for s in plan.scenario.http_steps()}
+        self.retry = plan.scenario.retry
         self.rows: dict[tuple[str, str | None], str] = {}  # (step, label) -> Locust's row name
         self.endpoints: dict[tuple[str, str, str], str] = {}  # (method, host, route) -> `http` entry
         self.flow_names = [name for name, flow in flows.items() if flow.weight > 0]
@@ -151,9 +164,12 @@ class AuthFlowUser(User):
             opened_before, signup_before = self.driver.connections_opened, self.last_new_uid
             failure = None
             try:
-                self._run_step(step)
+                self._run_patiently(step, context)
             except BackendError as error:
                 failure = error
+            except gevent.GreenletExit:  # stopped mid-step: its requests count, as UNFINISHED
+                self._unfinished(step.name, name, started, total_ms, context)
+                raise
             except Exception as error:  # a harness bug: count it, log it once, never hide it
                 failure = _internal_error(error, self.authload_run.logged_internal)
             elapsed_ms = (time.perf_counter() - started) * 1000
@@ -183,12 +199,17 @@ class AuthFlowUser(User):
             record(STEP, name, elapsed_ms, outcome.code if outcome.kind == OUTCOME_ERROR else None)
         if outcome.kind == CORRECTNESS:
             record(CORRECTNESS, name, elapsed_ms, outcome.code)
-        sent = self.driver.log
+        self._report_requests(name, outcome.code if outcome.kind == OUTCOME_ERROR else None, context)
+
+    def _report_requests(self, name: str, failing: str | None, context: dict[str, str]) -> None:
+        """Each request the driver logged since the last report: to Locust's `request` event and,
+        by endpoint, to the recorder; the last one fails with `failing` when given."""
+        sent, record = self.driver.log, self.recorder.record
         if not sent:
             return
         fire, last = self.environment.events.request.fire, len(sent) - 1
         for index, (request, _, milliseconds, length) in enumerate(sent):
-            code = outcome.code if index == last and outcome.kind == OUTCOME_ERROR else None
+            code = failing if index == last else None
             fire(
                 request_type=request.method,
                 name=self._row(name, request.label),
@@ -217,6 +238,35 @@ class AuthFlowUser(User):
         if entry is None:
             entry = self.endpoints[key] = f"{method} {host} {route}"
         return entry
+
+    def _run_patiently(self, step: Step, context: dict[str, str]) -> None:
+        """Run a step; with the scenario's `retry`, a throttled attempt (429) is reported, waited
+        out (Retry-After) and tried again, as an app would, `max_attempts` times in all."""
+        retry = self.retry
+        attempt = 1
+        while True:
+            try:
+                self._run_step(step)
+                return
+            except (ApiError, ProtocolError) as error:
+                if retry is None or attempt >= retry.max_attempts or error.status not in retry.on:
+                    raise
+                self._report_requests(step.name, failure_code(error), context)
+                self.recorder.record(RETRIED, step.name, 0.0, None)
+                honoured = (
+                    error.retry_after if isinstance(error, ApiError) and retry.honour_retry_after else None
+                )
+                gevent.sleep(min(honoured or 1.0, retry.max_wait))
+                attempt += 1
+
+    def _unfinished(
+        self, step: str, flow: str, started: float, total_ms: float, context: dict[str, str]
+    ) -> None:
+        """The run stopped this cycle mid-step: the step and its requests (the one in flight
+        included) fail as UNFINISHED, and the cycle too, so nothing the backend saw vanishes."""
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        self._report(step, Outcome(OUTCOME_ERROR, UNFINISHED), elapsed_ms, context)
+        self.recorder.record(CYCLE, flow, total_ms + elapsed_ms, UNFINISHED)
 
     def _run_step(self, step: Step) -> None:
         """Run one step; what it sends is in the driver's log (a real-time connect too)."""

@@ -45,21 +45,30 @@ def report_inputs(run: Any, summary: RunSummary) -> dict[str, Any]:
         else:
             rules = [verdict.threshold for verdict in summary.verdicts]
             summary.verdicts = evaluate(rules, summary.steps, summary.cycles, summary.total, figures)
-    load = {
-        "users": getattr(options, "num_users", None),
-        "spawn_rate": getattr(options, "spawn_rate", None),
-        "run_time": getattr(options, "run_time", None),
-        "processes": getattr(options, "processes", None),
-        "baseline": baseline or None,
-    }
     return {
-        "meta": run_meta(
-            {key: value for key, value in load.items() if value is not None},
-            tls_verify=run.plan.target.tls_verify,
-        ),
+        "meta": run_meta(described_load(run), tls_verify=run.plan.target.tls_verify),
         "series": run.recorder.timelines,
         "started_at": run.started_at,
     }
+
+
+def described_load(run: Any) -> dict[str, Any]:
+    """What the run asked, as it ran: the scenario's load with the command line's (or the form's)
+    users, spawn rate and run time where the closed model takes them; an open model's rate,
+    stages, max_users and max_wait (Locust's own user count there is one scheduler a process)."""
+    options, load = run.options, run.plan.scenario.load
+    found = load.describe()
+    run_time = _seconds(getattr(options, "run_time", None))
+    if found["model"] == "closed" and "users" in found:
+        found["users"] = getattr(options, "num_users", None) or found["users"]
+        found["spawn_rate"] = getattr(options, "spawn_rate", None) or found["spawn_rate"]
+    if run_time is not None and not load.stages:
+        found["run_time_s"] = run_time
+    extra = {
+        "processes": getattr(options, "processes", None),
+        "baseline": getattr(options, "baseline", "") or None,
+    }
+    return {**found, **{key: value for key, value in extra.items() if value is not None}}
 
 
 def write_run_reports(run: Any) -> None:

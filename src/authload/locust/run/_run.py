@@ -47,8 +47,9 @@ from ..distributed import _messages as distributed
 from ..distributed._membership import WorkerBook
 from ..distributed._runkey import RunKey
 from ..load._shape import ScenarioShape, needs_shape
+from ..load._traffic import StallWatch, Traffic
 from ._plan import Files, Plan, apply_scenario_defaults, build_plan
-from ._reporting import show_run_progress, start_recording, write_run_reports
+from ._reporting import described_load, show_run_progress, start_recording, write_run_reports
 from ._setup import clean_up, provision_interruptibly, provision_pool
 from ._stopping import Stopping
 
@@ -94,6 +95,8 @@ class Run:
         self.refused: str | None = None  # web UI: why the last start was refused
         self.started_runs: set[str] = set()  # web UI: run ids started here (their files are served)
         self.arrivals: Any = None  # the open model's scheduler in this process, while it runs
+        self.traffic = Traffic()  # every driver's requests in flight and answers: stalls are watched
+        self._stall_watch: tuple[StallWatch, Any] | None = None  # the watch and its greenlet
         self.logged_internal: set[str] = set()  # kinds of harness bug logged already (once each)
         # Locust's users and shape, bound to this run (Locust spawns them by class name).
         self.user_class = _bound(user_classes["AuthFlowUser"], self)
@@ -226,6 +229,7 @@ class Run:
         self.stopping.new_test()
         self.started_at, self.stopped_at, self.interrupted, self.reported = time.time(), 0.0, False, False
         show_run_progress(self)
+        self._watch_stalls()
         if self.identities.all is None:
             self.provision()
         if self.fatal:
@@ -244,6 +248,21 @@ class Run:
         self.worker_index, self.worker_count = index, count
         self.origin = time.monotonic() - elapsed  # durations only: host clocks need not agree
         self.identities.set(identities)
+        self.recorder.stalls = []
+        self._watch_stalls()
+
+    def _watch_stalls(self) -> None:
+        """Watch this process's traffic for stalls from now on (`load._traffic`)."""
+        self._end_stall_watch()
+        watch = StallWatch(self.traffic, self._plan().scenario.load.stall_after)
+        self._stall_watch = (watch, gevent.spawn(watch.loop, gevent.sleep))
+
+    def _end_stall_watch(self) -> None:
+        if self._stall_watch is not None:
+            watch, greenlet = self._stall_watch
+            greenlet.kill()
+            self.recorder.stalls += watch.close()
+            self._stall_watch = None
 
     def _fail(self, reason: str) -> None:
         """The run cannot go on: report now (nothing was measured), then quit."""
@@ -269,6 +288,7 @@ class Run:
         if self.plan is None:
             return
         self.stopped_at = self.stopped_at or time.time()
+        self._end_stall_watch()
         if self.role == WORKER:
             self.clean_up()
             distributed.send_final_stats(self)
@@ -333,6 +353,8 @@ class Run:
             distributed=self.run_key is not None,
             rejected_workers=self.book.rejected | self.book.ignored_from,
             provisioning_requests=self.users.provisioning_requests,
+            stalls=self.recorder.stalls,
+            load=described_load(self),
         )
 
     def report(self) -> None:
