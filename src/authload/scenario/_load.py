@@ -20,7 +20,15 @@ import re
 from collections.abc import Iterator, Sequence
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 
 from ._durations import MAX_DURATION, parse_duration
 
@@ -262,3 +270,21 @@ def users_at(stages: Sequence[Stage], elapsed: float, spawn_rate: float) -> tupl
 
 
 __all__ = ["INTENDED", "Load", "Stage", "arrival_offsets", "load_problems", "parse_rate", "users_at"]
+
+
+class Retry(_Strict):
+    """Wait out throttling in the load path as an app would (off unless given): a step answered
+    with one of `on` is tried again after the backend's Retry-After (`honour_retry_after`; else
+    1 s), at most `max_attempts` times in all. Each retry is counted (`retried`)."""
+
+    on: list[int] = Field([429], min_length=1, description="HTTP statuses to try again after")
+    honour_retry_after: bool = Field(True, description="wait as long as Retry-After says (capped)")
+    max_attempts: int = Field(3, ge=2, le=10, description="attempts in all, the first one included")
+    max_wait: Duration = Field(30.0, gt=0, le=300, description="the longest wait between attempts")
+
+    @field_validator("on")
+    @classmethod
+    def _statuses(cls, statuses: list[int]) -> list[int]:
+        if any(not 400 <= status <= 599 for status in statuses):
+            raise ValueError("retry.on lists HTTP error statuses (400-599), e.g. [429]")
+        return statuses

@@ -19,7 +19,7 @@ from pydantic import (
 from ..protocol._http_step import NEW_UID, TOKEN, VAR
 from ._durations import parse_duration
 from ._http import HttpStep
-from ._load import INTENDED, Duration, Load, load_problems
+from ._load import INTENDED, Load, Retry, load_problems
 from ._thresholds import ARRIVALS, DEFAULT_GUARD, DEFAULT_GUARD_NOTE, TOTAL, Threshold, parse_threshold
 
 STEPS = (
@@ -192,24 +192,6 @@ class Flow(_Strict):
         user up (create_user, or an http step with `{new_uid}`)."""
         first = next((step for step in self.steps if step.name != PAUSE), None)
         return first is not None and not _signs_up(first)
-
-
-class Retry(_Strict):
-    """Wait out throttling in the load path as an app would (off unless given): a step answered
-    with one of `on` is tried again after the backend's Retry-After (`honour_retry_after`; else
-    1 s), at most `max_attempts` times in all. Each retry is counted (`retried`)."""
-
-    on: list[int] = Field([429], min_length=1, description="HTTP statuses to try again after")
-    honour_retry_after: bool = Field(True, description="wait as long as Retry-After says (capped)")
-    max_attempts: int = Field(3, ge=2, le=10, description="attempts in all, the first one included")
-    max_wait: Duration = Field(30.0, gt=0, le=300, description="the longest wait between attempts")
-
-    @field_validator("on")
-    @classmethod
-    def _statuses(cls, statuses: list[int]) -> list[int]:
-        if any(not 400 <= status <= 599 for status in statuses):
-            raise ValueError("retry.on lists HTTP error statuses (400-599), e.g. [429]")
-        return statuses
 
 
 class Scenario(_Strict):

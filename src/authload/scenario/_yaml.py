@@ -31,6 +31,7 @@ Path_ = tuple[str | int, ...]
 MAX_DEPTH = 64
 _ALLOWED_TAGS = (None, "!", "tag:yaml.org,2002:str")
 _MERGE = "tag:yaml.org,2002:merge"
+_PLAIN_TAGS = ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:str", "tag:yaml.org,2002:null")
 VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
 
@@ -132,7 +133,8 @@ def _walk(node: yaml.Node, path: Path_, smap: SourceMap) -> Any:
                 raise ConfigError("keys must be plain names", source=smap.source, line=line)
             if key_node.tag == _MERGE:
                 raise ConfigError("merge keys (<<) are not supported", source=smap.source, line=line)
-            key = _scalar(key_node, smap)
+            # A key is a name, as written: YAML 1.1 would read `on:` (retry.on) as true.
+            key = key_node.value if key_node.tag in _PLAIN_TAGS else _scalar(key_node, smap)
             smap.lines[(*path, key)] = line
             if key in result:
                 raise smap.error((*path, key), "duplicate key")
