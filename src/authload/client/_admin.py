@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import ssl
 from types import TracebackType
 from typing import TypeVar
@@ -39,7 +40,14 @@ class AdminClient:
         self._api_key = api_key
         self._base_urls: dict[p.Host, str] = {"rest": rest_base_url.rstrip("/"), "client": ""}
         # verify: certificates are checked (httpx's default), or with a context (`authload.common._tls`)
-        self._client = httpx.Client(timeout=timeout, transport=transport, verify=verify)
+        self._client = httpx.Client(
+            timeout=timeout, transport=transport, verify=verify, event_hooks={"request": [self._count]}
+        )
+        self._sent = itertools.count()
+        self.sent = 0  # HTTP requests sent (what the backend received), retries included
+
+    def _count(self, request: httpx.Request) -> None:
+        self.sent = next(self._sent) + 1  # itertools.count: atomic across threads
 
     @property
     def app(self) -> p.App:

@@ -17,7 +17,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import IO, Any
 
 from ..common._errors import EXIT_CONFIG_ERROR, EXIT_RUN_ERROR, ConfigError
 from ..common._lifeline import PARENT_PID_VARIABLE
@@ -28,6 +28,8 @@ from ..pool._ledger import cleanup_record
 from ..report import baseline_figures, write_fallback_summary
 from ..scenario import Load, format_duration, is_builtin, load_run_files, parse_duration, scenario_path
 from ._config import Config
+
+LOCUST_STATS = "locust_stats"  # Locust's --json-file, without its .json
 
 
 @dataclass(frozen=True)
@@ -48,8 +50,13 @@ def locustfile_path() -> Path:
     return Path(__file__).parents[1] / "locust" / "locustfile.py"
 
 
-def locust_command(config: Config, run_id: str, load: Load, *, headless: bool = True) -> list[str]:
-    """The Locust command line that performs this run; `load` is the checked scenario's (see `check`)."""
+def locust_command(
+    config: Config, run_id: str, load: Load, *, headless: bool = True, measure_from: float = 0.0
+) -> list[str]:
+    """The Locust command line that performs this run; `load` is the checked scenario's (see `check`).
+
+    `measure_from` (a capacity probe's settle): the figures start that many seconds in. Locust's
+    own views (CSV, its report.html) would count the settle too, so such a run writes none."""
     report_dir = Path(config.report_dir) / run_id
     command = [sys.executable, "-m", "locust", "-f", str(locustfile_path())]
     command += ["--scenario", config.scenario, "--env", config.env, "--config-dir", config.config_dir]
@@ -69,10 +76,13 @@ def locust_command(config: Config, run_id: str, load: Load, *, headless: bool = 
     if headless:
         run_time = parse_duration(config.run_time) if config.run_time else load.run_time
         command += ["--headless", "-t", format_duration(run_time), "--only-summary"]
-        # No --html: Locust would rewrite report.html at exit, after authload wrote it redacted.
-        command += ["--csv", str(report_dir / "locust")]
-        # Locust's final stats go to a file instead of the console, so authload's table ends the output.
-        command += ["--json-file", str(report_dir / "locust_stats")]
+        if measure_from > 0:
+            command += ["--measure-from", f"{measure_from:g}"]
+        else:  # No --html: Locust would rewrite report.html at exit, after authload wrote it redacted.
+            command += ["--csv", str(report_dir / "locust")]
+        # Locust's final stats go to a file instead of the console, so authload's table ends the
+        # output (a capacity probe's file, counting the settle, is deleted: `LOCUST_STATS`).
+        command += ["--json-file", str(report_dir / LOCUST_STATS)]
     else:  # each start in the web UI is a run of its own, reported in its own folder
         # Loopback unless told: Locust's UI starts and stops load for whoever reaches it.
         command += ["--web-host", config.web_host]
@@ -120,7 +130,7 @@ def run(config: Config) -> RunResult:
     """Run a scenario headless; returns when the run is over and its reports are written."""
     load = check(config)
     run_id = new_run_id()
-    code = _run_child(locust_command(config, run_id, load))
+    code = run_child(locust_command(config, run_id, load))
     report_dir = Path(config.report_dir) / run_id
     summary_path = report_dir / "summary.json"
     if not summary_path.exists():
@@ -153,7 +163,7 @@ def _write_fallback_summary(path: Path, run_id: str, config: Config, code: int) 
 def ui(config: Config) -> int:
     """Open Locust's web UI on loopback for this scenario; returns Locust's exit code."""
     load = check(config)
-    return _run_child(locust_command(config, new_run_id(), load, headless=False))
+    return run_child(locust_command(config, new_run_id(), load, headless=False))
 
 
 # What each Ctrl-C (or SIGTERM) to `authload run` does to the Locust child; see `locust/_stopping.py`.
@@ -164,7 +174,7 @@ _ESCALATION = (
 )
 
 
-def _run_child(command: list[str]) -> int:
+def run_child(command: list[str], output: IO[bytes] | None = None) -> int:
     """Run Locust in its own session, so a terminal Ctrl-C reaches it only through us.
 
     Each Ctrl-C escalates (stop, stop waiting, kill) instead of repeating: a
@@ -172,7 +182,14 @@ def _run_child(command: list[str]) -> int:
     short. The child dies with us (`_lifeline`), so `kill -9` leaves no load behind.
     """
     environment = {**os.environ, PARENT_PID_VARIABLE: str(os.getpid())}
-    child = subprocess.Popen(command, stdin=subprocess.DEVNULL, start_new_session=True, env=environment)
+    child = subprocess.Popen(
+        command,
+        stdin=subprocess.DEVNULL,
+        stdout=output,
+        stderr=None if output is None else subprocess.STDOUT,
+        start_new_session=True,
+        env=environment,
+    )
     received = 0
 
     def forward(signum: int, frame: FrameType | None) -> None:
@@ -198,4 +215,4 @@ def _run_child(command: list[str]) -> int:
             child.kill()
 
 
-__all__ = ["RunResult", "check", "locust_command", "run", "ui"]
+__all__ = ["RunResult", "check", "locust_command", "run", "run_child", "ui"]

@@ -63,6 +63,7 @@ def _parser() -> argparse.ArgumentParser:
         "run", help="run a scenario headless and report (default: smoke on the mock)"
     )
     _add_config_options(run_parser)
+    _add_capacity_parser(commands)
     ui_parser = commands.add_parser("ui", help="open Locust's web UI for a scenario")
     _add_config_options(ui_parser)
     mock_parser = commands.add_parser("mock", help="run the mock CometChat backend")
@@ -92,6 +93,51 @@ def _parser() -> argparse.ArgumentParser:
     )
     _add_report_parsers(commands)
     return parser
+
+
+def _add_capacity_parser(commands: Any) -> None:
+    parser = commands.add_parser(
+        "capacity",
+        help="find the highest arrival rate at which every SLO rule holds (exit 3: generator-limited)",
+    )
+    parser.add_argument(
+        "scenario",
+        nargs="?",
+        default="login_storm",
+        help="scenario: a YAML file or a name (default: login_storm)",
+    )
+    parser.add_argument(
+        "--env", default="mock", help="environment: a name or a YAML path (default: the mock)"
+    )
+    parser.add_argument("--config-dir", default="config", help="folder of environment files")
+    parser.add_argument("--report-dir", default="reports", help="reports go to REPORT_DIR/RUN_ID/")
+    parser.add_argument(
+        "--slo",
+        action="append",
+        default=[],
+        metavar="RULE",
+        help="a rule every hold must keep, e.g. 'login_auth_token.p95 < 250ms' (repeatable; "
+        "default: the scenario's thresholds)",
+    )
+    parser.add_argument("--from", dest="from_rate", default="10/s", help="first rate (10/s)")
+    parser.add_argument("--to", dest="to_rate", default="10000/s", help="highest rate tried (10000/s)")
+    parser.add_argument("--hold", default="20s", help="judged part of each probe (20s)")
+    parser.add_argument("--settle", default="5s", help="unjudged start of each probe (5s)")
+    parser.add_argument(
+        "--precision", default="10%", help="stop when good and bad rates are this close (10%%)"
+    )
+    parser.add_argument(
+        "--max-users", type=int, help="virtual users per probe (default: 4 s of cycles at its rate, 50-20000)"
+    )
+    parser.add_argument("--processes", type=int, help="Locust worker processes per probe (-1: one per core)")
+    parser.add_argument("--allow-auth-key", action="store_true", help="allow Auth Key logins on production")
+
+
+def _capacity(args: argparse.Namespace) -> int:
+    from ._capacity import CapacityConfig, capacity
+
+    names = [item.name for item in fields(CapacityConfig)]
+    return capacity(CapacityConfig(**{name: getattr(args, name) for name in names})).exit_code
 
 
 def _add_report_parsers(commands: Any) -> None:
@@ -296,6 +342,7 @@ def _version() -> str:
 COMMANDS = {
     "init": _init,
     "run": _run,
+    "capacity": _capacity,
     "ui": _ui,
     "mock": _mock,
     "validate": _validate,

@@ -17,12 +17,14 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 from ..common import ApiError, BackendError
 from ..protocol import App, Exchange, create_auth_token, create_user, wire
 from ..protocol._steps import Identity
 from ..scenario import Identities, Target
+from ..scenario._identities import CsvIdentity, read_identities
 from ._concurrency import Cancel, ForEach, Progress
 from ._ledger import LedgerWriter
 from ._patience import Sleep, patiently
@@ -51,11 +53,17 @@ class Outcome:
 
 
 def pool_uids(spec: Identities) -> list[tuple[str, bool]]:
-    """(uid, is_sample_user) for every identity the scenario asks for."""
+    """(uid, exists_already) for every identity the scenario asks for: generated uids are created;
+    sample users and the CSV's users (`identities.csv`) are used as they are, never deleted."""
     uids = [(f"{spec.uid_prefix}{index}", False) for index in range(spec.count)]
     if spec.include_sample_users:
         uids += [(uid, True) for uid, _ in wire.SAMPLE_USERS]
-    return uids
+    return uids + [(row.uid, True) for row in csv_rows(spec)]
+
+
+def csv_rows(spec: Identities) -> list[CsvIdentity]:
+    """The rows of `identities.csv` (the loader checked the file and made its path absolute)."""
+    return read_identities(Path(spec.csv)) if spec.csv else []
 
 
 def provision(
@@ -78,6 +86,7 @@ def provision(
     outcome = Outcome()
     book = _PoolLedger(ledger)
     sent_before = transport.sent
+    given = {row.uid: row.auth_token for row in csv_rows(spec) if row.auth_token}
 
     def one(item: tuple[str, bool]) -> None:
         uid, sample = item
@@ -85,8 +94,8 @@ def provision(
             if not sample:
                 created = _create_or_reuse(transport, app, target, uid, sleep, progress)
                 (outcome.created if created else book.existed).append(uid)
-            token = None
-            if spec.tokens == "pre_minted":
+            token = given.get(uid)  # the CSV's own token; minted when missing
+            if token is None and spec.tokens == "pre_minted":
                 mint = lambda: create_auth_token(app, target.rest_api_key, uid)  # noqa: E731
                 token = patiently(transport.run, mint, sleep, progress.throttled).token
             outcome.identities.append(Identity(uid, token))

@@ -46,6 +46,7 @@ from ._writer import (
     read_summary_file,
     summary_json,
     update_cleanup,
+    write_capacity_reports,
     write_fallback_summary,
     write_reports,
 )
@@ -111,6 +112,7 @@ __all__ = [
     "short",
     "summary_json",
     "update_cleanup",
+    "write_capacity_reports",
     "write_fallback_summary",
     "write_reports",
 ]

@@ -119,7 +119,25 @@ def build_summary(state: RunFacts) -> RunSummary:
         http=http_figures(state, seconds),
         stalls=stalls,
         load=state.load,
+        generator=generator_figures(state),
     )
+
+
+BUSY = 0.9  # a process busier than this (share of one core) may be measuring itself
+
+
+def generator_figures(state: RunFacts) -> dict[str, Any]:
+    """summary.json's `generator`: each load-generating process's CPU share over the run (1.0 is
+    one core flat out), so a run limited by its own generator does not pass for the backend's."""
+    recorder = state.recorder
+    if state.distributed:
+        cpu = {short(worker): share for worker, share in sorted(recorder.cpu_by_process.items())}
+        cpu["master"] = recorder.cpu_share()
+    else:
+        cpu = {"local": recorder.cpu_share()}
+    cpu = {name: round(share, 3) for name, share in cpu.items()}
+    busiest = max(cpu.values(), default=0.0)
+    return {"cpu": cpu, "cpu_max": busiest, "busy": busiest > BUSY}
 
 
 def _cycle(series: Series, seconds: float) -> Figures:

@@ -57,22 +57,34 @@ def line_chart(
     x_max: float,
     y_unit: str = "",
     shaded: Sequence[tuple[float, float]] = (),
+    *,
+    x_unit: str = "s",
+    marks: Sequence[tuple[float, str]] = (),
+    dots: bool = False,
 ) -> str:
-    """Lines over time (x in seconds from the run's start), with a legend; `shaded` spans (the
-    run's stalls) are drawn behind them."""
+    """Lines over time (x in seconds from the run's start, or in `x_unit`), with a legend;
+    `shaded` spans (the run's stalls) are drawn behind them, `marks` as labelled vertical lines
+    (a capacity search's knee)."""
     plot_w, plot_h = WIDTH - _LEFT - _RIGHT, HEIGHT - _TOP - _BOTTOM
     y_top = max((y for _, points in lines for _, y in points), default=0.0)
     y_max = max(nice_step(y_top) * math.ceil(y_top / nice_step(y_top)), 1e-9) if y_top > 0 else 1.0
     x_max = max(x_max, 1e-9)
     x_step = nice_step(x_max, 5)
     x_ticks = [i * x_step for i in range(int(x_max / x_step) + 1)]
-    labels = [(_LEFT + plot_w * t / x_max, f"{_number(t)}s") for t in x_ticks]
+    labels = [(_LEFT + plot_w * t / x_max, f"{_number(t)}{x_unit}") for t in x_ticks]
     parts = _frame(title, y_max, y_unit, labels)
     for begin, end in shaded:
         left, right = _LEFT + plot_w * min(begin, x_max) / x_max, _LEFT + plot_w * min(end, x_max) / x_max
         parts.append(
             f'<rect x="{left:.1f}" y="{_TOP}" width="{max(right - left, 1.0):.1f}" height="{plot_h}" '
             f'class="stall"><title>stalled {begin:.1f}-{end:.1f} s</title></rect>'
+        )
+    for index, (x, label) in enumerate(marks):
+        left = _LEFT + plot_w * min(x, x_max) / x_max
+        parts.append(
+            f'<line x1="{left:.1f}" x2="{left:.1f}" y1="{_TOP}" y2="{_TOP + plot_h}" class="mark">'
+            f"<title>{escape(label)}</title></line>"
+            f'<text x="{left - 3:.1f}" y="{_TOP + 10 + 12 * index}" class="lg mk">{escape(label)}</text>'
         )
     labels_shown = [label[:22] for label, _ in lines]
     # legend on its own line under the title; each entry as wide as its label (~7.5 px a character)
@@ -88,6 +100,12 @@ def line_chart(
                 f'<polyline points="{coords}" fill="none" stroke="{color}" stroke-width="1.6">'
                 f"<title>{escape(label)}</title></polyline>"
             )
+        if dots:  # discrete measurements (a capacity search's probes), each with its value
+            for x, y in points:
+                cx, cy = _LEFT + plot_w * x / x_max, _TOP + plot_h - plot_h * y / y_max
+                tip = f"{label} at {x:g}{x_unit}: {y:.4g}{y_unit}"
+                circle = f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="2.5" fill="{color}">'
+                parts.append(f"{circle}<title>{escape(tip)}</title></circle>")
         x = legend_x[index]
         parts.append(f'<rect x="{x:.0f}" y="23" width="10" height="3" fill="{color}"/>')
         parts.append(f'<text x="{x + 14:.0f}" y="29" class="lg">{escape(labels_shown[index])}</text>')

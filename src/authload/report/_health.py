@@ -21,6 +21,14 @@ def stall_text(stalls: list[dict[str, Any]]) -> str:
     return f"{len(stalls)} ({total:.1f} s in all): {spans}{more}"
 
 
+def generator_text(generator: dict[str, Any]) -> str:
+    """`local 43% of a core`, and a warning when a process was busy enough to measure itself."""
+    shares = ", ".join(f"{name} {share * 100:.0f}%" for name, share in generator["cpu"].items())
+    if not generator["busy"]:
+        return f"{shares} of a core"
+    return f"{shares} of a core: BUSY, the figures may measure the load generator (add workers)"
+
+
 def health_lines(summary: RunSummary) -> list[str]:
     """The console's lines under the tables."""
     flows = ", ".join(f"{name} {figures.goodput:.1f}" for name, figures in summary.cycles.items())
@@ -32,6 +40,8 @@ def health_lines(summary: RunSummary) -> list[str]:
         f"retried after a 429: {total.retried}",
         f"stalls (requests in flight, none answered): {stall_text(summary.stalls)}",
     ]
+    if summary.generator:
+        lines.append(f"load generator CPU: {generator_text(summary.generator)}")
     return lines
 
 
@@ -52,6 +62,7 @@ def health_markdown(summary: RunSummary) -> list[str]:
         "",
         f"Stalls (spans of at least the stall time with requests in flight and none answered): "
         f"{stall_text(summary.stalls)}.",
+        *(["", f"Load generator CPU: {generator_text(summary.generator)}."] if summary.generator else []),
     ]
 
 
@@ -64,4 +75,5 @@ def health_properties(summary: RunSummary) -> dict[str, str]:
         "throttle_rate": f"{total.throttle_rate:.6f}",
         "stalled_s": f"{total.stalled_s:.3f}",
         "stalls": stall_text(summary.stalls),
+        **({"generator_cpu_max": f"{summary.generator['cpu_max']:.3f}"} if summary.generator else {}),
     }

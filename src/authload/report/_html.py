@@ -36,7 +36,8 @@ td,th{border:1px solid #ddd;padding:3px 8px;text-align:right}td:first-child,th:f
 .charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(560px,1fr));gap:8px}
 .chart text{font-size:11px;fill:#444}.chart .ct{font-size:12px;font-weight:600;fill:#111}
 .chart .yl{text-anchor:end}.chart .xl{text-anchor:middle}.chart .grid{stroke:#eee}.muted{color:#666}
-.chart .stall{fill:#fca5a5;opacity:.35}
+.chart .stall{fill:#fca5a5;opacity:.35}.chart .mark{stroke:#111;stroke-dasharray:4 3}
+.chart .mk{text-anchor:end}
 """
 
 

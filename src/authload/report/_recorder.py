@@ -140,6 +140,10 @@ class Series:
         return float(self.histogram.get_max_value()) / 1000 if self.requests else 0.0
 
 
+def _cpu_clock() -> tuple[float, float]:
+    return time.process_time(), time.monotonic()
+
+
 class Recorder:
     """Every step and cycle this process (or, on the master, the whole run) saw."""
 
@@ -149,6 +153,14 @@ class Recorder:
         self.timelines: dict[tuple[str, str], Timeline] = {}  # per entry, for the report's charts
         self.phase_requests: Counter[str] = Counter()  # provisioning, cleanup: not load
         self.stalls: list[tuple[float, float, int]] = []  # (from, to, in flight): no answer in between
+        # Figures count from `epoch` on: a run measured after a settle (`--measure-from`) starts
+        # epoch 1 then, and the master takes no worker figures of an earlier epoch.
+        self.epoch = 0
+        self.wanted_epoch = 0
+        # The load generator's own busyness: this process's CPU share since the figures began,
+        # and (master) each worker's as last shipped. A process near 100% measures itself.
+        self.cpu_from = _cpu_clock()
+        self.cpu_by_process: dict[str, float] = {}
 
     def record(self, kind: str, name: str, response_time: float, error_code: str | None) -> None:
         """One step or cycle, `response_time` in ms; `error_code` when it failed."""
@@ -207,9 +219,11 @@ class Recorder:
             for (kind, name), series in self.series.items()
         ]
         data[METRICS_KEY] = {
+            "epoch": self.epoch,
             "series": series,
             "phase_requests": dict(self.phase_requests),
             "stalls": [list(stall) for stall in self.stalls],
+            "cpu": self.cpu_share(),
         }
         self.series, self.timelines, self.phase_requests, self.stalls = {}, {}, Counter(), []
 
@@ -217,6 +231,10 @@ class Recorder:
         """Master: add a worker's report to the run's figures."""
         counts = self.by_worker.setdefault(client_id, Counter())
         figures = data.get(METRICS_KEY) or {}
+        if int(figures.get("epoch", 0)) < self.wanted_epoch:
+            return  # figures of the settle before the measured part of a run
+        if "cpu" in figures:
+            self.cpu_by_process[client_id] = float(figures["cpu"])
         self.phase_requests.update(figures.get("phase_requests", {}))
         self.stalls += [
             (float(begin), float(end), int(most)) for begin, end, most in figures.get("stalls", [])
@@ -232,7 +250,18 @@ class Recorder:
             series.error_codes.update(codes)
             series.connections_opened += int(rest[1]) if len(rest) > 1 else 0
 
+    def begin_epoch(self, epoch: int) -> None:
+        """What was recorded so far is not wanted: figures count from now (epoch `epoch`) on."""
+        self.reset()
+        self.epoch = self.wanted_epoch = epoch
+
+    def cpu_share(self) -> float:
+        """This process's CPU time over wall time since the figures began (1.0: one core, flat out)."""
+        cpu, wall = _cpu_clock()
+        return (cpu - self.cpu_from[0]) / max(wall - self.cpu_from[1], 1e-9)
+
     def reset(self) -> None:
+        self.cpu_from, self.cpu_by_process = _cpu_clock(), {}
         self.series = {}
         self.by_worker = {}
         self.timelines = {}

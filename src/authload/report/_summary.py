@@ -36,6 +36,7 @@ class RunSummary:
     stalls: list[dict[str, Any]] = field(default_factory=list)  # spans with requests in flight, none done
     load: dict[str, Any] = field(default_factory=dict)  # what was asked (users, or rate and stages, ...)
     capacity: dict[str, Any] | None = None  # `authload capacity`: the search and its result
+    generator: dict[str, Any] = field(default_factory=dict)  # the load generator's CPU per process
 
     @property
     def passed(self) -> bool:
@@ -67,6 +68,7 @@ class RunSummary:
             "files": self.files,
             **({"http": self.http} if self.http is not None else {}),
             "stalls": self.stalls,
+            **({"generator": self.generator} if self.generator else {}),
             **({"capacity": self.capacity} if self.capacity is not None else {}),
             **(self.distributed or {}),
             **(self.open_model or {}),

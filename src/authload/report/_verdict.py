@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..scenario import TOTAL, Threshold
+from ..scenario._thresholds import CAPACITY
 from ._figures import Figures
 
 FRACTIONS = ("error_rate", "drop_rate", "throttle_rate")
@@ -95,6 +96,9 @@ def evaluate(
     `baseline` maps entry names (steps, flows, `total`) to a baseline run's figures."""
     verdicts = []
     for rule in thresholds:
+        if rule.target == CAPACITY:  # judged by a capacity search, from its probes
+            verdicts.append(Verdict(rule, None, True, skipped="judged by authload capacity"))
+            continue
         figures = total if rule.target == TOTAL else steps.get(rule.target) or cycles.get(rule.target)
         measured = None
         if figures is not None and (figures.requests or rule.metric == "requests"):

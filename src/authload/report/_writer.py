@@ -1,8 +1,9 @@
 """Write a run's report folder; nothing secret leaves through it. The one writer of summary.json.
 
-Three paths write summary.json, all here: a run's reports (`write_reports`), the cleanup's
-outcome added in place afterwards (`update_cleanup`), and the summary `authload run` writes
-when Locust ended without one (`write_fallback_summary`). `summary.md` is also appended to
+Four paths write summary.json, all here: a run's reports (`write_reports`), the cleanup's
+outcome added in place afterwards (`update_cleanup`), the summary `authload run` writes
+when Locust ended without one (`write_fallback_summary`), and a capacity search's
+(`write_capacity_reports`). `summary.md` is also appended to
 `$GITHUB_STEP_SUMMARY` when that is set, so the verdict shows on the GitHub Actions job page.
 """
 
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ..common._redact import Redactor
+from ._capacity import capacity_html, capacity_junit, capacity_markdown
 from ._html import SeriesMap, html_report
 from ._render import junit_xml, markdown
 from ._summary import RunSummary
@@ -55,6 +57,31 @@ def write_reports(
     }
     for name, content in outputs.items():
         (directory / name).write_text(redact(content), encoding="utf-8")
+    append_step_summary(redact(text))
+    return directory / "summary.json"
+
+
+def write_capacity_reports(summary: dict[str, Any], directory: Path, secrets: Iterable[str] = ()) -> Path:
+    """A capacity search's summary.json (its `capacity` section; the figures are the probe's at
+    the rate found), junit.xml, summary.md and authload.html; returns summary.json's path."""
+    directory.mkdir(parents=True, exist_ok=True)
+    redact = Redactor(secrets)
+    summary = {"schema_version": SCHEMA_VERSION, **summary}
+    summary["files"] = {
+        **summary.get("files", {}),
+        "summary": "summary.json",
+        "junit": "junit.xml",
+        "markdown": "summary.md",
+        "report": "authload.html",
+    }
+    text = capacity_markdown(summary)
+    for name, content in (
+        ("junit.xml", capacity_junit(summary)),
+        ("summary.md", text),
+        ("authload.html", capacity_html(summary)),
+    ):
+        (directory / name).write_text(redact(content), encoding="utf-8")
+    _replace(directory / "summary.json", summary, secrets)
     append_step_summary(redact(text))
     return directory / "summary.json"
 

@@ -21,6 +21,10 @@ OPTIONS: tuple[tuple[str, dict[str, Any]], ...] = (
     ("--report-dir", {"default": "reports", "help": "reports go to REPORT_DIR/RUN_ID/"}),
     ("--run-id", {"default": "", "help": "run id (default: time-sortable, generated)"}),
     ("--baseline", {"default": "", "help": "run folder or summary.json for '< +10%% baseline' rules"}),
+    (
+        "--measure-from",
+        {"default": "", "help": "seconds into the run the figures start (a capacity probe's settle)"},
+    ),
 )
 
 

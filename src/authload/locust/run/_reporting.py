@@ -65,6 +65,7 @@ def described_load(run: Any) -> dict[str, Any]:
     if run_time is not None and not load.stages:
         found["run_time_s"] = run_time
     extra = {
+        "measure_from_s": _seconds(getattr(options, "measure_from", None)),
         "processes": getattr(options, "processes", None),
         "baseline": getattr(options, "baseline", "") or None,
     }
@@ -80,7 +81,10 @@ def write_run_reports(run: Any) -> None:
         # figures once more, so its CSV and our summary count the same requests.
         gevent.sleep(_compat.csv_interval() + 0.1)
     summary = build_summary(run.facts())
-    summary.files["html"] = "report.html"
+    # A run measured after a settle (a capacity probe) writes no Locust view: they count the settle.
+    locust_views = not _seconds(getattr(run.options, "measure_from", None))
+    if locust_views:
+        summary.files["html"] = "report.html"
     if csv_prefix and Path(csv_prefix).parent.resolve() == plan.report_dir.resolve():
         summary.files["locust_csv"] = f"{Path(csv_prefix).name}_stats.csv"
     path = write_reports(summary, plan.report_dir, plan.secrets, **report_inputs(run, summary))
@@ -88,8 +92,9 @@ def write_run_reports(run: Any) -> None:
     # Locust writes its HTML only when its main loop ends normally; on SIGTERM (how `authload run`
     # passes on Ctrl-C) it would be lost. With --html, Locust rewrites its own file at exit.
     redact = Redactor(plan.secrets)
-    html = redact(_compat.html_report(run.environment))
-    (plan.report_dir / "report.html").write_text(html, encoding="utf-8")
+    if locust_views:
+        html = redact(_compat.html_report(run.environment))
+        (plan.report_dir / "report.html").write_text(html, encoding="utf-8")
     print("\n" + redact(console_table(summary)), flush=True)
     print(f"authload: reports in {path.parent}", flush=True)
 

@@ -1,0 +1,464 @@
+"""`authload capacity`: find the highest arrival rate the backend sustains, and prove it.
+
+Each probe is a real run: the scenario's flows as an open model at the probe's rate, a
+settle that is not judged (`--measure-from`), then the hold, judged against the SLO rules
+like any run's thresholds (`authload run`'s Locust child, `--processes` too). Around the probes,
+once for the whole search: the embedded mock is started (so the probes share its state and
+its capacity fault), the identity pool is provisioned (a private CSV the probes log in from,
+deleted at the end, since it holds tokens) and, at the end, deleted. The search itself, and
+what a probe's figures mean, are `authload.capacity`'s; the reports, `report._capacity`'s.
+
+Folders: `REPORT_DIR/RUN_ID/` holds the search's summary.json, summary.md, junit.xml and
+authload.html; `probes/NN-RATE/` each probe's own reports (hold only).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import os
+import tempfile
+import time
+from collections.abc import Callable
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..capacity import ERROR, GENERATOR, Outcome, Probe, Search, judge, plan_text
+from ..client import AdminClient
+from ..common._errors import ConfigError
+from ..common._run_id import new_run_id
+from ..common._tls import client_context
+from ..mock import MockProcess
+from ..pool import (
+    KEPT,
+    LedgerWriter,
+    Silent,
+    cleanup_record,
+    codes,
+    delete_all,
+    header,
+    ledger_path,
+    on_threads,
+)
+from ..pool import provision as provision_pool
+from ..protocol._steps import Identity
+from ..report import write_capacity_reports
+from ..scenario import Environment, Load, Scenario, Target, environment_path, load_run_files, parse_duration
+from ..scenario._thresholds import CAPACITY, Threshold, parse_threshold
+from ..scenario._yaml import load_yaml
+from ._config import Config
+from ._runner import LOCUST_STATS, check, locust_command, run_child
+
+Say = Callable[[str], None]
+MAX_USERS_FLOOR, MAX_USERS_CEILING = 50, 20_000
+CYCLE_ALLOWANCE_S = 4.0  # default users per probe: enough for cycles of this long at its rate
+
+
+@dataclass
+class CapacityConfig:
+    """What to search and how (the `authload capacity` options)."""
+
+    scenario: str = "login_storm"
+    env: str = "mock"
+    config_dir: str = "config"
+    report_dir: str = "reports"
+    slo: list[str] = field(default_factory=list)
+    from_rate: str = "10/s"
+    to_rate: str = "10000/s"
+    hold: str = "20s"
+    settle: str = "5s"
+    precision: str = "10%"
+    max_users: int | None = None
+    processes: int | None = None
+    allow_auth_key: bool = False
+
+
+@dataclass(frozen=True)
+class CapacityResult:
+    exit_code: int
+    run_id: str
+    folder: Path
+    summary: dict[str, Any]
+
+
+def capacity(config: CapacityConfig, say: Say = print) -> CapacityResult:
+    """Run the search; returns when its reports are written and its users deleted."""
+    run_config = Config(
+        scenario=config.scenario,
+        env=config.env,
+        config_dir=config.config_dir,
+        report_dir=config.report_dir,
+        allow_auth_key=config.allow_auth_key,
+        processes=config.processes,
+    )
+    check(run_config)  # both files, the hosts' certificates: exit 2 or 3 before anything starts
+    scenario, env = load_run_files(
+        run_config.scenario, config.env, config.config_dir, allow_auth_key=config.allow_auth_key
+    )
+    slos, capacity_rules = _rules(config.slo, scenario)
+    search, settle, hold = _search(config)
+    if config.max_users is not None and config.max_users < 1:
+        raise ConfigError(f"--max-users must be at least 1, not {config.max_users}")
+    run_id = new_run_id()
+    folder = Path(config.report_dir) / run_id
+    plan = _plan(config, search, settle, hold, slos)
+    say(f"authload capacity {run_id}: {plan['description']}")
+    started = time.time()
+    outcome = Outcome(search, [], capacity_rules, plan=plan)
+    with ExitStack() as stack:
+        private = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="authload-capacity-")))
+        os.chmod(private, 0o700)  # the pool's tokens go here, never into the report folder
+        mock = None
+        if env.embedded_mock:
+            mock = stack.enter_context(MockProcess(env.mock_config()))
+            say(f"mock backend on {mock.base_url} (for every probe)")
+        target = env.resolve(mock.base_url if mock else None)
+        env_option = _probe_environment(env, mock, private, config)
+        pool = _Pool(scenario, target, env, folder, run_id, environment_path(config.env, config.config_dir))
+        try:
+            csv_file = pool.provision(private, say)
+            probe_files = _ProbeFiles(Path(run_config.scenario), scenario, slos, csv_file, private)
+            outcome.interrupted = _probe_all(
+                config, outcome, probe_files, env_option, folder, settle, hold, say
+            )
+        except KeyboardInterrupt:
+            outcome.interrupted = True
+            say("authload capacity: interrupted; writing what was found")
+        finally:
+            pool.clean_up(say)
+    summary = _summary(outcome, scenario, env, run_config, run_id, started, folder)
+    path = write_capacity_reports(summary, folder, [*target.secrets(), *scenario.secrets])
+    say(summary["headline"])
+    advice = outcome.advice()
+    if advice:
+        say(f"authload capacity: {advice}")
+    say(f"authload: reports in {path.parent}")
+    return CapacityResult(outcome.exit_code, run_id, folder, summary)
+
+
+def _rules(given: list[str], scenario: Scenario) -> tuple[dict[str, str], list[Threshold]]:
+    """The SLO rules each probe is judged by (`--slo`, else the scenario's thresholds) and the
+    `capacity.max_rate` rules the result is judged by."""
+    targets = scenario.threshold_targets()
+    rules: dict[str, str] = {}
+    for text in given:
+        key, _, rule = text.strip().partition(" ")
+        try:
+            parse_threshold(key, rule.strip(), targets)
+        except ValueError as error:
+            raise ConfigError(f"--slo {text!r}: {error}") from None
+        rules[key] = rule.strip()
+    if not given:
+        rules = {key: str(rule) for key, rule in (scenario.thresholds or {}).items()}
+    capacity_rules = [
+        parse_threshold(k, r, targets) for k, r in rules.items() if k.startswith(CAPACITY + ".")
+    ]
+    slos = {key: rule for key, rule in rules.items() if not key.startswith(CAPACITY + ".")}
+    return slos, capacity_rules
+
+
+def _rate(text: str, option: str) -> float:
+    try:
+        rate = float(text.strip().removesuffix("/s"))
+    except ValueError:
+        raise ConfigError(f"{option} {text!r}: a rate reads like 10/s or 10") from None
+    if not (math.isfinite(rate) and rate > 0):
+        raise ConfigError(f"{option} must be more than 0/s, not {text!r}")
+    return rate
+
+
+def _seconds(text: str, option: str) -> float:
+    try:
+        seconds = parse_duration(text)
+    except ValueError as error:
+        raise ConfigError(f"{option}: {error}") from None
+    if seconds < 0 or (option == "--hold" and seconds <= 0):
+        raise ConfigError(f"{option} must be longer than 0s")
+    return seconds
+
+
+def _search(config: CapacityConfig) -> tuple[Search, float, float]:
+    try:
+        precision = float(config.precision.strip().removesuffix("%")) / 100
+    except ValueError:
+        raise ConfigError(f"--precision {config.precision!r}: a percentage, e.g. 10%") from None
+    try:
+        search = Search(_rate(config.from_rate, "--from"), _rate(config.to_rate, "--to"), precision)
+    except ValueError as error:
+        raise ConfigError(str(error)) from None
+    return search, _seconds(config.settle, "--settle"), _seconds(config.hold, "--hold")
+
+
+def max_users_for(rate: float, given: int | None) -> int:
+    """Virtual users serving a probe's arrivals: given, or enough for cycles of up to
+    `CYCLE_ALLOWANCE_S` at that rate (a probe that runs out with every rule held is marked
+    generator-limited: raise --max-users)."""
+    if given is not None:
+        return given
+    return min(MAX_USERS_CEILING, max(MAX_USERS_FLOOR, math.ceil(rate * CYCLE_ALLOWANCE_S)))
+
+
+def _plan(
+    config: CapacityConfig, search: Search, settle: float, hold: float, slos: dict[str, str]
+) -> dict[str, Any]:
+    rules = ", ".join(f"{key} {rule}" for key, rule in slos.items()) or "the default guard"
+    description = (
+        f"{plan_text(search)}; each probe settles {settle:g} s, then holds {hold:g} s judged by {rules}"
+    )
+    return {
+        "description": description,
+        "from": search.start,
+        "to": search.stop,
+        "precision": search.precision,
+        "settle_s": settle,
+        "hold_s": hold,
+        "slo": slos,
+        "max_users": config.max_users,
+        "processes": config.processes,
+    }
+
+
+def _probe_environment(
+    env: Environment, mock: MockProcess | None, private: Path, config: CapacityConfig
+) -> str:
+    """The `--env` of every probe: the user's, or (embedded mock) a file naming the mock started here."""
+    if mock is None:
+        return str(environment_path(config.env, config.config_dir).resolve())
+    path = private / f"{env.name}.yaml"
+    data = {
+        "name": env.name,
+        "backend": "mock",
+        "rest_base_url": mock.base_url,
+        "mock": env.mock_config().model_dump(mode="json", exclude_none=True),
+    }
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return str(path)
+
+
+class _Pool:
+    """The identities of the whole search: created once (in the run folder's ledger, so
+    `authload cleanup RUN_ID` finds them after a crash), deleted once at the end."""
+
+    def __init__(
+        self, scenario: Scenario, target: Target, env: Environment, folder: Path, run_id: str, env_file: Path
+    ) -> None:
+        self.spec, self.target, self.scenario = scenario.identities, target, scenario
+        self.client: AdminClient | None = None
+        self.created: list[str] = []
+        self.head = header(
+            run_id=run_id,
+            backend=env.backend,
+            environment=env.name,
+            env_file=str(env_file.resolve()),
+            rest_base_url=target.rest_base_url,
+            app_id=target.app_id,
+            cleanup=self.spec.cleanup,
+        )
+        self.ledger = LedgerWriter(ledger_path(folder), self.head)
+
+    def provision(self, private: Path, say: Say) -> Path | None:
+        """The pool as a CSV of uid and token (None: the flows log in as no pooled user, or the
+        scenario names its own CSV of existing users)."""
+        if not self.scenario.uses_pool() or self.spec.csv is not None:
+            return None
+        self.client = AdminClient(
+            self.target.rest_base_url,
+            app_id=self.target.app_id,
+            api_key=self.target.rest_api_key,
+            timeout=self.target.timeout,
+            verify=client_context(self.target.tls_verify, self.target.ca_pem),
+        )
+        began = time.monotonic()
+        outcome = provision_pool(
+            self.spec, self.target, self.client, on_threads, time.sleep, Silent(), ledger=self.ledger
+        )
+        self.created = outcome.created + outcome.unsettled
+        if outcome.errors:
+            say(f"provisioning failed for some identities: {codes(outcome.errors.elements())}")
+        if not outcome.identities:
+            raise ConfigError("could not provision any identity for the search")
+        say(
+            f"provisioned {len(outcome.identities)} identities once for every probe "
+            f"({len(outcome.created)} new, {outcome.requests} requests, {time.monotonic() - began:.1f} s)"
+        )
+        return _write_pool(private / "pool.csv", outcome.identities)
+
+    def clean_up(self, say: Say) -> None:
+        if self.client is None:
+            self.ledger.close()
+            return
+        with self.client as client:
+            if self.created and self.spec.cleanup == "delete":
+                failed = delete_all(
+                    self.created, client.app, client.api_key, client.run, on_threads, 16, time.sleep, Silent()
+                )
+                self.ledger.settled(len(self.created) - len(failed), failed)
+                if failed:
+                    left = f"{len(failed)} users ({codes(failed.values())})"
+                    say(f"cleanup left {left}; `authload cleanup` finds them")
+                else:
+                    say(f"cleanup deleted the search's {len(self.created)} users")
+            elif self.created:  # cleanup: keep
+                self.ledger.settled(0, dict.fromkeys(self.created, KEPT))
+        self.ledger.close()
+
+
+def _write_pool(path: Path, identities: list[Identity]) -> Path:
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["uid", "auth_token"])
+        writer.writerows([identity.uid, identity.token or ""] for identity in identities)
+    return path
+
+
+class _ProbeFiles:
+    """Each probe's scenario file: the user's, as written (its `${VAR}`s still unread), with the
+    probe's load, the pool CSV and the SLOs as its thresholds."""
+
+    def __init__(
+        self, source: Path, scenario: Scenario, slos: dict[str, str], pool: Path | None, private: Path
+    ) -> None:
+        data, _ = load_yaml(source)
+        self.data: dict[str, Any] = dict(data)
+        self.stall_after = scenario.load.stall_after
+        self.private = private
+        identities = dict(self.data.get("identities") or {})
+        if pool is not None:
+            identities = {key: value for key, value in identities.items() if key not in ("count", "csv")}
+            identities |= {"csv": str(pool), "count": 0, "include_sample_users": False}
+        elif scenario.identities.csv is not None:
+            identities["csv"] = scenario.identities.csv  # resolved against the scenario's folder
+        self.data["identities"] = identities
+        if slos:
+            self.data["thresholds"] = slos
+        else:  # the default guard
+            self.data.pop("thresholds", None)
+
+    def write(self, name: str, rate: float, max_users: int, run_time: float) -> Path:
+        load = {
+            "arrival_rate": f"{rate:g}/s",
+            "max_users": max_users,
+            "max_wait": 0,  # a start delay is then the scheduler's alone (see `capacity._probe`)
+            "run_time": f"{run_time:g}s",
+            "stall_after": f"{self.stall_after:g}s",
+        }
+        path = self.private / f"{name}.yaml"
+        path.write_text(yaml.safe_dump({**self.data, "load": load}, sort_keys=False), encoding="utf-8")
+        return path
+
+
+def _probe_all(
+    config: CapacityConfig,
+    outcome: Outcome,
+    files: _ProbeFiles,
+    env_option: str,
+    folder: Path,
+    settle: float,
+    hold: float,
+    say: Say,
+) -> bool:
+    """Probe until the search ends; True when a probe was interrupted."""
+    search = outcome.search
+    while (rate := search.next_rate()) is not None:
+        index = len(outcome.probes) + 1
+        probe = _probe(config, files, env_option, folder, index, rate, settle, hold)
+        outcome.probes.append(probe)
+        say(f"probe {index}: {probe.line()}")
+        if probe.verdict == ERROR:
+            return probe.error is not None and "interrupted" in probe.error
+        if probe.verdict == GENERATOR:
+            search.limited_by_generator()
+        else:
+            search.record(rate, probe.held)
+    return False
+
+
+def _probe(
+    config: CapacityConfig,
+    files: _ProbeFiles,
+    env_option: str,
+    folder: Path,
+    index: int,
+    rate: float,
+    settle: float,
+    hold: float,
+) -> Probe:
+    probe_id = f"{index:02d}-{rate:g}ps"
+    probes = folder / "probes"
+    max_users = max_users_for(rate, config.max_users)
+    scenario_file = files.write(probe_id, rate, max_users, settle + hold)
+    probe_config = Config(
+        scenario=str(scenario_file),
+        env=env_option,
+        config_dir=config.config_dir,
+        report_dir=str(probes),
+        allow_auth_key=config.allow_auth_key,
+        processes=config.processes,
+        run_time=f"{settle + hold:g}s",
+    )
+    load = Load(arrival_rate=rate, max_users=max_users, run_time=settle + hold)
+    command = locust_command(probe_config, probe_id, load, measure_from=settle)
+    (probes / probe_id).mkdir(parents=True, exist_ok=True)
+    with (probes / probe_id / "locust.log").open("wb") as output:
+        run_child(command, output)
+    (probes / probe_id / f"{LOCUST_STATS}.json").unlink(missing_ok=True)  # counted the settle too
+    summary_path = probes / probe_id / "summary.json"
+    summary = json.loads(summary_path.read_text(encoding="utf-8")) if summary_path.exists() else None
+    probe = judge(rate, probe_id, summary)
+    if summary is None:
+        probe.error = f"the probe wrote no summary (see {probes / probe_id / 'locust.log'})"
+    return probe
+
+
+def _summary(
+    outcome: Outcome,
+    scenario: Scenario,
+    env: Environment,
+    run_config: Config,
+    run_id: str,
+    started: float,
+    folder: Path,
+) -> dict[str, Any]:
+    """summary.json: the figures of the probe at the rate found (else the first), the SLO and
+    `capacity.max_rate` verdicts at that rate, and the search in `capacity`."""
+    found = outcome.max_rate
+    shown = next(
+        (p for p in outcome.probes if p.rate == found), outcome.probes[0] if outcome.probes else None
+    )
+    base: dict[str, Any] = {}
+    if shown is not None:
+        path = folder / "probes" / shown.run_id / "summary.json"
+        if path.exists():
+            base = json.loads(path.read_text(encoding="utf-8"))
+    base.pop("schema_version", None)
+    thresholds = [*base.get("thresholds", []), *outcome.rule_verdicts()]
+    exit_code = outcome.exit_code
+    status = "completed" if outcome.complete else ("interrupted" if outcome.interrupted else "error")
+    summary = {
+        **base,
+        "run_id": run_id,
+        "scenario": {"name": scenario.name, "file": run_config.scenario},
+        "environment": {"name": env.name, "backend": env.backend},
+        "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
+        "duration_s": round(time.time() - started, 3),
+        "status": status,
+        "error": None if outcome.complete else outcome.headline(),
+        "thresholds": thresholds,
+        "verdict": "pass" if exit_code == 0 else "fail",
+        "exit_code": exit_code,
+        "headline": outcome.headline(),
+        "figures_from": shown.run_id if shown is not None else None,
+        "capacity": outcome.to_json(),
+        "cleanup": cleanup_record(folder),
+        "run": {**base.get("run", {}), "load": {"model": "capacity search", **outcome.plan}},
+    }
+    return summary
+
+
+__all__ = ["CapacityConfig", "CapacityResult", "capacity", "max_users_for"]
