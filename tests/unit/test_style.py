@@ -54,6 +54,9 @@ OWN_FORMATS = {
         "commands/_runner.py",
         "report/_summary.py",
         "report/_writer.py",
+        "report/_capacity.py",  # summary.json's own `scenario.name`
+        "commands/_capacity.py",
+        "commands/_capacity_setup.py",  # an environment file's `name`
         "scenario/_model.py",
         "locust/webui/_routes.py",
         "locust/webui/_cockpit.py",

@@ -1,14 +1,15 @@
 """Every use of a Locust or geventhttpclient internal, in this one file.
 
 Each is something no published hook offers; each says what it is for and the versions it
-was checked on. `missing()` lists the ones an installed version lacks, and a test calls it,
+was checked on (CI runs the tests on the floors pyproject.toml declares: Locust 2.46.3,
+geventhttpclient 2.5.1, and on the newest). `missing()` lists the ones an installed version lacks, and a test calls it,
 so an upgrade that removes one fails loudly there instead of deep inside a run.
 
 | internal (checked on)                              | what for                                       |
 |----------------------------------------------------|------------------------------------------------|
 | `HTTPClient._connection_pool`, its `after_connect` | count the connections a driver opens; check a  |
-| and `_is_socket_alive` (geventhttpclient 2.3-2.6)  | kept one with poll(2), not select(2)           |
-| `HTTPSocketPoolResponse._sock`, `._pool` (2.3-2.6) | close a connection whose answer was not read   |
+| and `_is_socket_alive` (geventhttpclient 2.5-2.6)  | kept one with poll(2), not select(2)           |
+| `HTTPSocketPoolResponse._sock`, `._pool` (2.5-2.6) | close a connection whose answer was not read   |
 |                                                    | to its end (over the size cap)                 |
 | `locust.contrib.fasthttp.FAILURE_EXCEPTIONS`       | what a transport failure is                    |
 | `MasterRunner.handle_message` with a               | drop a rogue worker as Locust drops one that   |
@@ -18,7 +19,7 @@ so an upgrade that removes one fails loudly there instead of deep inside a run.
 | `runner.user_greenlets`                            | hurry: stop users still in a cycle             |
 | `locust.stats.CSV_STATS_INTERVAL_SEC`              | let Locust's CSV take the final counts         |
 | `locust.html.get_html_report`                      | write report.html ourselves, redacted          |
-| `locust.exception.StopTest` (locust 2.42-2.47)     | refuse a start made outside the form           |
+| `locust.exception.StopTest` (locust 2.43-2.47)     | refuse a start made outside the form           |
 """
 
 from __future__ import annotations
@@ -35,12 +36,7 @@ from locust.html import get_html_report
 from locust.rpc import Message
 from locust.runners import MasterRunner, Runner
 
-try:
-    from locust.exception import StopTest
-except ImportError:  # pragma: no cover - before Locust 2.42: `missing()` names it
-
-    class StopTest(Exception):  # type: ignore[no-redef]
-        """Stands in where Locust has none (a start is then refused by an error in the log)."""
+from locust.exception import StopTest  # 2.43+: raised in a test_start listener, it stops the start
 
 
 __all__ = [
@@ -124,7 +120,6 @@ def missing() -> list[str]:
         in HTTPSocketPoolResponse.__init__.__code__.co_names,
         "locust MasterRunner.handle_message": callable(getattr(MasterRunner, "handle_message", None)),
         "locust.stats.CSV_STATS_INTERVAL_SEC": hasattr(locust_stats, "CSV_STATS_INTERVAL_SEC"),
-        "locust.exception.StopTest": StopTest.__module__ == "locust.exception",
         "locust Runner.user_greenlets": "user_greenlets" in _names(Runner.__init__),
         "locust MasterRunner.clients": "clients" in _names(MasterRunner.__init__),
     }

@@ -21,7 +21,8 @@ from typing import Any
 from .distributed import _messages as distributed
 from .load._arrivals import stop_arriving
 from .run._options import add_arguments
-from .run._run import MASTER, WORKER, Run
+from .run._run import Run
+from .run._setup import MASTER, WORKER
 from .run._stopping import install_hurry_handler
 from .webui import _routes as webui
 

@@ -50,12 +50,11 @@ from ..load._shape import ScenarioShape, needs_shape
 from ..load._traffic import StallWatch, Traffic
 from ._plan import Files, Plan, apply_scenario_defaults, build_plan
 from ._reporting import described_load, show_run_progress, start_recording, write_run_reports
-from ._setup import clean_up, provision_interruptibly, provision_pool
+from ._setup import LOCAL, MASTER, WORKER, clean_up, measure_later, provision_interruptibly, provision_pool
 from ._stopping import Stopping
 
 log = logging.getLogger("authload")
 CYCLE_STOP_TIMEOUT = 30.0  # seconds; overridden by Locust's --stop-timeout
-LOCAL, MASTER, WORKER = "local", "master", "worker"
 
 
 class Run:
@@ -230,7 +229,7 @@ class Run:
         self.started_at, self.stopped_at, self.interrupted, self.reported = time.time(), 0.0, False, False
         show_run_progress(self)
         self._watch_stalls()
-        self._measure_later(time.monotonic())
+        measure_later(self, time.monotonic())
         if self.identities.all is None:
             self.provision()
         if self.fatal:
@@ -251,26 +250,15 @@ class Run:
         self.identities.set(identities)
         self.recorder.stalls = []
         self._watch_stalls()
-        self._measure_later(self.origin)
+        measure_later(self, self.origin)
 
-    def _measure_later(self, origin: float) -> None:
-        """With `--measure-from S`: the figures start S seconds into the run (on the run's clock,
-        `origin`), after a settle they leave out (a capacity probe's). Every process starts its
-        epoch then; the master, which records nothing itself, takes no earlier worker figures."""
-        settle = float(getattr(self.options, "measure_from", "") or 0)
-        if settle <= 0:
-            return
-        if self.role == MASTER:
-            self.recorder.wanted_epoch = 1
-
-        def begin() -> None:
-            if self.role != MASTER:  # the master took no earlier figures (and may hold later ones)
-                self.recorder.begin_epoch(1)
-            self.started_at = time.time()
-            if self._stall_watch is not None:
-                self._stall_watch[0].close()  # stalls of the settle are not the measured run's
-
-        gevent.spawn_later(max(0.0, origin + settle - time.monotonic()), begin)
+    def measure_from_now(self) -> None:
+        """The settle is over (`--measure-from`): the figures, stalls and clock start now."""
+        if self.role != MASTER:  # the master took no earlier figures (and may hold later ones)
+            self.recorder.begin_epoch(1)
+        self.started_at = time.time()
+        if self._stall_watch is not None:
+            self._stall_watch[0].close()  # the settle's stalls are not the measured run's
 
     def _watch_stalls(self) -> None:
         """Watch this process's traffic for stalls from now on (`load._traffic`)."""

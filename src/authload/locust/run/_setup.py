@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import time
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
@@ -21,6 +22,9 @@ from ..load._driver import FastDriver
 
 T = TypeVar("T")
 log = logging.getLogger("authload")
+
+
+LOCAL, MASTER, WORKER = "local", "master", "worker"  # a process's role in its run
 
 
 def on_greenlets(
@@ -143,3 +147,16 @@ def deleter(target: Target, concurrency: int, progress: Progress) -> pool.Delete
             driver.close()
 
     return delete
+
+
+def measure_later(run: Any, origin: float) -> None:
+    """With `--measure-from S`: the figures start S seconds into the run (on the run's clock,
+    `origin`), after a settle they leave out (a capacity probe's). Each process begins its
+    epoch then; the master, which records nothing itself, takes no worker figures of an earlier
+    one (and so keeps any of a worker whose epoch began a moment before its own)."""
+    settle = float(getattr(run.options, "measure_from", "") or 0)
+    if settle <= 0:
+        return
+    if run.role == MASTER:
+        run.recorder.wanted_epoch = 1
+    gevent.spawn_later(max(0.0, origin + settle - time.monotonic()), run.measure_from_now)
