@@ -2,8 +2,9 @@
 
 Each is something no published hook offers; each says what it is for and the versions it
 was checked on (CI runs the tests on the floors pyproject.toml declares: Locust 2.46.3,
-geventhttpclient 2.5.1, and on the newest). `missing()` lists the ones an installed version lacks, and a test calls it,
-so an upgrade that removes one fails loudly there instead of deep inside a run.
+geventhttpclient 2.5.1, and on the newest). `missing()` lists the ones an installed version
+lacks, and a test calls it, so an upgrade that removes one fails loudly there instead of deep
+inside a run.
 
 | internal (checked on)                              | what for                                       |
 |----------------------------------------------------|------------------------------------------------|
@@ -32,12 +33,10 @@ from geventhttpclient.connectionpool import ConnectionPool
 from geventhttpclient.response import HTTPSocketPoolResponse
 from locust import stats as locust_stats
 from locust.contrib.fasthttp import FAILURE_EXCEPTIONS
+from locust.exception import StopTest  # 2.43+: raised in a test_start listener, it stops the start
 from locust.html import get_html_report
 from locust.rpc import Message
 from locust.runners import MasterRunner, Runner
-
-from locust.exception import StopTest  # 2.43+: raised in a test_start listener, it stops the start
-
 
 __all__ = [
     "FAILURE_EXCEPTIONS",
