@@ -37,7 +37,7 @@ def _one_line_error(text: str) -> str:
             "erorr:me.login",
             "unknown fault kind 'erorr'; known kinds: latency, error, reset, non_json, slow_body",
         ),
-        ("error:me.login,probabilty=0.5", "probabilty: Extra inputs are not permitted"),
+        ("error:me.login,probabilty=0.5", "probabilty: unknown field 'probabilty'"),
         ("error:me.login,status", "expected key=value"),
     ],
 )

@@ -6,8 +6,10 @@ import json
 import warnings
 
 with warnings.catch_warnings():  # Starlette 1.x prefers `httpx2` for its TestClient; httpx works
-    # (its StarletteDeprecationWarning, a UserWarning, is new in 1.x: the floor, 0.40, has none)
+    # (its StarletteDeprecationWarning, a UserWarning, is new in 1.x; the floor, 0.40, names an
+    # anyio alias newer anyio deprecates)
     warnings.simplefilter("ignore", UserWarning)
+    warnings.simplefilter("ignore", DeprecationWarning)
     from starlette.testclient import TestClient
 
 from authload.mock import MockConfig, create_mock_app

@@ -23,8 +23,9 @@ SHIPPED = {"scenarios": "scenario", "config": "environment"}
 def test_schemas_are_valid_and_the_repository_copies_are_current(name: str) -> None:
     schema = json.loads(schema_text(name))
     jsonschema.Draft202012Validator.check_schema(schema)
-    if name != "summary":
-        assert (builtin.SCHEMAS / f"{name}.schema.json").read_text() == schema_text(name), (
+    if name != "summary":  # as data: pydantic versions spell 0 and 0.0 differently
+        shipped = json.loads((builtin.SCHEMAS / f"{name}.schema.json").read_text())
+        assert shipped == schema, (
             "regenerate: authload schema NAME > src/authload/builtin/schemas/NAME.schema.json"
         )
 

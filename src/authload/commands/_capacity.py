@@ -61,6 +61,10 @@ class CapacityConfig:
     max_users: int | None = None
     processes: int | None = None
     allow_auth_key: bool = False
+    metrics_port: int | None = None  # each probe serves /metrics there in turn (counters restart)
+    metrics_host: str = "127.0.0.1"
+    metrics_linger: float | None = None
+    locust_args: list[str] = field(default_factory=list)  # Locust's own options, for every probe
 
 
 @dataclass(frozen=True)
@@ -80,6 +84,9 @@ def capacity(config: CapacityConfig, say: Say = print) -> CapacityResult:
         report_dir=config.report_dir,
         allow_auth_key=config.allow_auth_key,
         processes=config.processes,
+        metrics_port=config.metrics_port,
+        metrics_linger=config.metrics_linger,
+        locust_args=config.locust_args,
     )
     check(run_config)  # both files, the hosts' certificates: exit 2 or 3 before anything starts
     scenario, env = load_run_files(
@@ -258,6 +265,10 @@ def _probe(
         allow_auth_key=config.allow_auth_key,
         processes=config.processes,
         run_time=f"{settle + hold:g}s",
+        metrics_port=config.metrics_port,
+        metrics_host=config.metrics_host,
+        metrics_linger=config.metrics_linger,
+        locust_args=config.locust_args,
     )
     load = Load(arrival_rate=rate, max_users=max_users, run_time=settle + hold)
     command = locust_command(probe_config, probe_id, load, measure_from=settle)

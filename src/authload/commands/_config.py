@@ -33,6 +33,12 @@ class Config:
     web_host: str = _option("authload ui: address the web UI listens on", default="127.0.0.1")
     web_port: int | None = _option("authload ui: the web UI's port (default: Locust's, 8089)")
     baseline: str | None = _option("a run folder or summary.json: the limits of '< +10%% baseline' rules")
+    metrics_port: int | None = _option("serve live Prometheus metrics at /metrics on this port (0: any free)")
+    metrics_host: str = _option("the metrics endpoint's interface", default="127.0.0.1")
+    metrics_linger: float | None = _option("seconds the final figures stay served after the run (default 5)")
+    locust_args: list[str] = field(
+        default_factory=list, metadata={"help": "Locust's own options, after --", "after_dashes": True}
+    )
 
 
 def config_fields() -> list[str]:

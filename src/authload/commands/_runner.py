@@ -70,6 +70,10 @@ def locust_command(
         # the master binds loopback only (see locust/_options.py).
         port = str(port_for_a_server())
         command += ["--processes", str(config.processes), "--master-bind-port", port, "--master-port", port]
+    if config.metrics_port is not None:
+        command += ["--metrics-port", str(config.metrics_port), "--metrics-host", config.metrics_host]
+        if config.metrics_linger is not None:
+            command += ["--metrics-linger", f"{config.metrics_linger:g}"]
     users = load.users if config.users is None else config.users
     spawn_rate = load.spawn_rate if config.spawn_rate is None else config.spawn_rate
     command += ["-u", str(users), "-r", str(spawn_rate)]
@@ -88,7 +92,33 @@ def locust_command(
         command += ["--web-host", config.web_host]
         if config.web_port is not None:
             command += ["--web-port", str(config.web_port)]
-    return command
+    return command + config.locust_args
+
+
+# Locust options authload sets itself (or has its own for): refused after `--`, with what to use.
+OWNED_OPTIONS = {
+    ("-f", "--locustfile"): "authload picks its locustfile",
+    ("-u", "--users"): "use authload's --users",
+    ("-r", "--spawn-rate"): "use authload's --spawn-rate",
+    ("-t", "--run-time"): "use authload's --run-time",
+    ("--headless", "--autostart", "--only-summary"): "authload run is headless; authload ui is not",
+    ("--csv", "--csv-full-history", "--html", "--json", "--json-file"): "authload writes the reports",
+    ("--processes", "--master", "--master-bind-port", "--master-port"): "use authload's --processes",
+    ("--web-host", "--web-port"): "use authload's --web-host and --web-port",
+    ("--scenario", "--env", "--config-dir", "--report-dir", "--run-id", "--baseline"): "an authload option",
+    ("--allow-auth-key", "--measure-from", "--metrics-port", "--metrics-host", "--metrics-linger"): (
+        "an authload option"
+    ),
+}
+
+
+def check_locust_args(args: list[str]) -> None:
+    """Locust's own options after `--`: any that authload sets itself is a configuration error."""
+    for arg in args:
+        flag = arg.split("=", 1)[0]
+        for flags, why in OWNED_OPTIONS.items():
+            if flag in flags or (flag[:2] in flags and len(flag) > 2 and not flag.startswith("--")):
+                raise ConfigError(f"{arg!r} after --: {why} (Locust's own options only there)")
 
 
 def check(config: Config) -> Load:
@@ -111,6 +141,11 @@ def check(config: Config) -> Load:
 
 
 def _check_options(config: Config) -> None:
+    check_locust_args(config.locust_args)
+    if config.metrics_port is not None and not 0 <= config.metrics_port <= 65535:
+        raise ConfigError(f"--metrics-port {config.metrics_port}: a port is 0-65535 (0: any free port)")
+    if config.metrics_linger is not None and not 0 <= config.metrics_linger <= 3600:
+        raise ConfigError(f"--metrics-linger {config.metrics_linger:g}: 0 to 3600 seconds")
     if config.users is not None and config.users < 1:
         raise ConfigError(f"--users must be at least 1, not {config.users}")
     if config.spawn_rate is not None and not config.spawn_rate > 0:

@@ -36,11 +36,16 @@ from ..mock import parse_fault_spec
 from ..protocol import wire
 from ..scenario import Scenario, check_file, check_pair, environment_path
 
+PASS_THROUGH = ("run", "ui", "capacity")  # commands that take Locust's own options after `--`
+PASS_THROUGH_HELP = "Locust's own options go after --, e.g. `authload run smoke -- --otel`."
+
 
 def _add_config_options(parser: argparse.ArgumentParser) -> None:
     """One option per `Config` field, so the CLI and `Config` cannot drift apart."""
     for item in fields(Config):
         meta = item.metadata
+        if meta.get("after_dashes"):
+            continue  # everything after `--` (see `main`)
         if meta.get("positional"):
             parser.add_argument(item.name, nargs="?", default=item.default, help=meta["help"])
             continue
@@ -60,11 +65,15 @@ def _parser() -> argparse.ArgumentParser:
     init_parser.add_argument("folder", nargs="?", default=".", type=Path, help="where (default: here)")
     init_parser.add_argument("--force", action="store_true", help="overwrite files that are there")
     run_parser = commands.add_parser(
-        "run", help="run a scenario headless and report (default: smoke on the mock)"
+        "run",
+        help="run a scenario headless and report (default: smoke on the mock)",
+        epilog=PASS_THROUGH_HELP,
     )
     _add_config_options(run_parser)
     _add_capacity_parser(commands)
-    ui_parser = commands.add_parser("ui", help="open Locust's web UI for a scenario")
+    ui_parser = commands.add_parser(
+        "ui", help="open Locust's web UI for a scenario", epilog=PASS_THROUGH_HELP
+    )
     _add_config_options(ui_parser)
     mock_parser = commands.add_parser("mock", help="run the mock CometChat backend")
     mock_parser.add_argument("--host", default="127.0.0.1", help="interface (default: loopback)")
@@ -131,6 +140,9 @@ def _add_capacity_parser(commands: Any) -> None:
     )
     parser.add_argument("--processes", type=int, help="Locust worker processes per probe (-1: one per core)")
     parser.add_argument("--allow-auth-key", action="store_true", help="allow Auth Key logins on production")
+    parser.add_argument("--metrics-port", type=int, help="each probe serves live metrics at /metrics here")
+    parser.add_argument("--metrics-host", default="127.0.0.1", help="the metrics endpoint's interface")
+    parser.add_argument("--metrics-linger", type=float, help="seconds each probe's final figures stay served")
 
 
 def _capacity(args: argparse.Namespace) -> int:
@@ -203,6 +215,14 @@ def _cleanup(args: argparse.Namespace) -> int:
 
 def _config(args: argparse.Namespace) -> Config:
     return Config(**{item.name: getattr(args, item.name) for item in fields(Config)})
+
+
+def _split_locust_args(argv: list[str]) -> tuple[list[str], list[str]]:
+    """`authload run S -- --otel`: authload's arguments, and Locust's after the first `--`."""
+    if "--" in argv and any(command in argv[: argv.index("--")] for command in PASS_THROUGH):
+        index = argv.index("--")
+        return argv[:index], argv[index + 1 :]
+    return argv, []
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -354,7 +374,12 @@ COMMANDS = {
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `authload` script."""
-    args = _parser().parse_args(argv)
+    own, locust_args = _split_locust_args(list(sys.argv[1:] if argv is None else argv))
+    args = _parser().parse_args(own)
+    args.locust_args = locust_args
+    if locust_args and args.command not in PASS_THROUGH:
+        print(f"authload: {args.command} takes no options after --", file=sys.stderr)
+        return EXIT_CONFIG_ERROR
     try:
         return COMMANDS[args.command](args)
     except AuthloadError as error:

@@ -10,7 +10,8 @@ the run. The order below is the order that matters:
    master guards who joins; then `quitting` is added after the runner's own listener, so,
    as Locust fires `quitting` in reverse, ours runs first (Ctrl-C stops the test and reports
    before the runner goes); the hurry signal; the run prepares (plan, mock, TLS, headless
-   provisioning); last the web UI, whose gate needs the prepared run;
+   provisioning); the live metrics endpoint (`run._live`: at `quitting`, after the reports,
+   it serves the final figures a while); last the web UI, whose gate needs the prepared run;
 3. `test_start`, `test_stopping` and `test_stop` call the run's phases.
 """
 
@@ -20,6 +21,7 @@ from typing import Any
 
 from .distributed import _messages as distributed
 from .load._arrivals import stop_arriving
+from .run import _live as live
 from .run._options import add_arguments
 from .run._run import Run
 from .run._setup import MASTER, WORKER
@@ -44,9 +46,12 @@ def attach(run: Any, events: Any, web_ui: Any) -> None:
     elif run.role == MASTER:
         distributed.listen_as_master(run)
     if run.role != WORKER:
+        # Locust fires `quitting` in reverse: the run stops and reports, then the metrics linger.
+        events.quitting.add_listener(lambda **_: live.linger(run))
         events.quitting.add_listener(lambda **_: run.quit())
     install_hurry_handler(run.hurry)
     run.prepare()
+    live.start(run)
     if web_ui is not None and run.role != WORKER:
         webui.install(run, web_ui)
     events.test_start.add_listener(lambda **_: run.start())

@@ -12,6 +12,7 @@ from ._build import INCOMPLETE, RunFacts, build_summary, http_figures, short
 from ._compare import Tolerance, baseline_figures, compare, entries, read_summary, regressions, render
 from ._figures import EMPTY, PERCENTILES, Figures
 from ._html import html_report
+from ._live import Snapshot, snapshot
 from ._meta import run_meta
 from ._open_model import figures_of
 from ._outcomes import ERROR as OUTCOME_ERROR
@@ -83,6 +84,7 @@ __all__ = [
     "RunFacts",
     "RunSummary",
     "Series",
+    "Snapshot",
     "Slot",
     "Timeline",
     "Tolerance",
@@ -110,6 +112,7 @@ __all__ = [
     "run_line",
     "run_meta",
     "short",
+    "snapshot",
     "summary_json",
     "update_cleanup",
     "write_capacity_reports",

@@ -161,6 +161,9 @@ class Recorder:
         # and (master) each worker's as last shipped. A process near 100% measures itself.
         self.cpu_from = _cpu_clock()
         self.cpu_by_process: dict[str, float] = {}
+        # Virtual users running now: this process's (its run says how), each worker's as shipped.
+        self.users_now: Callable[[], int] = lambda: 0
+        self.users_by_process: dict[str, int] = {}
 
     def record(self, kind: str, name: str, response_time: float, error_code: str | None) -> None:
         """One step or cycle, `response_time` in ms; `error_code` when it failed."""
@@ -224,6 +227,7 @@ class Recorder:
             "phase_requests": dict(self.phase_requests),
             "stalls": [list(stall) for stall in self.stalls],
             "cpu": self.cpu_share(),
+            "users": self.users_now(),
         }
         self.series, self.timelines, self.phase_requests, self.stalls = {}, {}, Counter(), []
 
@@ -235,6 +239,8 @@ class Recorder:
             return  # figures of the settle before the measured part of a run
         if "cpu" in figures:
             self.cpu_by_process[client_id] = float(figures["cpu"])
+        if "users" in figures:
+            self.users_by_process[client_id] = int(figures["users"])
         self.phase_requests.update(figures.get("phase_requests", {}))
         self.stalls += [
             (float(begin), float(end), int(most)) for begin, end, most in figures.get("stalls", [])

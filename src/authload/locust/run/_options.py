@@ -25,6 +25,9 @@ OPTIONS: tuple[tuple[str, dict[str, Any]], ...] = (
         "--measure-from",
         {"default": "", "help": "seconds into the run the figures start (a capacity probe's settle)"},
     ),
+    ("--metrics-port", {"default": "", "help": "serve live Prometheus metrics on this port (0: any free)"}),
+    ("--metrics-host", {"default": LOOPBACK, "help": "interface of the metrics endpoint (loopback)"}),
+    ("--metrics-linger", {"default": "5", "help": "seconds the final figures stay served after the run"}),
 )
 
 

@@ -48,6 +48,7 @@ from ..distributed._membership import WorkerBook
 from ..distributed._runkey import RunKey
 from ..load._shape import ScenarioShape, needs_shape
 from ..load._traffic import StallWatch, Traffic
+from ._live import local_users
 from ._plan import Files, Plan, apply_scenario_defaults, build_plan
 from ._reporting import described_load, show_run_progress, start_recording, write_run_reports
 from ._setup import LOCAL, MASTER, WORKER, clean_up, measure_later, provision_interruptibly, provision_pool
@@ -101,6 +102,8 @@ class Run:
         self.user_class = _bound(user_classes["AuthFlowUser"], self)
         self.arrival_class = _bound(user_classes["ArrivalUser"], self)
         self.shape = ScenarioShape(self)
+        self.recorder.users_now = lambda: local_users(self)
+        self.metrics: Any = None  # the live metrics endpoint, when --metrics-port asks for one
 
     # -- init ------------------------------------------------------------------------------------
 
