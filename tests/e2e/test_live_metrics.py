@@ -229,6 +229,7 @@ def test_locust_otel_passes_through_with_authloads_figures(tmp_path: Path) -> No
         )
     finally:
         server.shutdown()
+        server.server_close()
     assert result.returncode == 0, result.stderr[-3000:]
     summary = only_summary(tmp_path / "r")
     last: dict[str, float] = {}

@@ -57,6 +57,7 @@ def _total(steps: list[Series]) -> Series:
         total.failures += series.failures
         total.error_codes.update(series.error_codes)
         total.connections_opened += series.connections_opened
+        total.sum_us += series.sum_us
     return total
 
 

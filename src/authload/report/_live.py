@@ -52,25 +52,13 @@ class Snapshot:
 
 
 def histogram_of(series: Series) -> Histogram:
-    """The HDR histogram's exact counts at each bucket bound (values in microseconds)."""
-    hdr = series.histogram
-    bounds = [round(bound * 1_000_000) for bound in BUCKETS_S]
-    counts = [0] * len(bounds)
-    total, sum_us = 0, 0.0
-    for item in hdr.get_recorded_iterator():
-        value, count = item.value_iterated_to, item.count_at_value_iterated_to
-        total += count
-        lowest = hdr.get_lowest_equivalent_value(value)
-        sum_us += (lowest + hdr.get_highest_equivalent_value(value)) / 2 * count
-        for index, bound in enumerate(bounds):
-            if lowest <= bound:
-                counts[index] += count
-                break
-    cumulative, running = [], 0
-    for count in counts:
-        running += count
-        cumulative.append(running)
-    return Histogram(cumulative, total, sum_us / 1_000_000)
+    """The HDR histogram's exact counts at each bucket bound (values in microseconds): a value
+    counts under a bound when its HDR bucket starts at or below it."""
+    hdr, cumulative = series.histogram, series.cumulative()  # (reading it folds every value in)
+    total = int(hdr.get_total_count())
+    indexes = [hdr.get_counts_array_index(round(bound * 1_000_000)) for bound in BUCKETS_S]
+    counts = [cumulative[index] if index < len(cumulative) else total for index in indexes]
+    return Histogram(counts, total, series.sum_us / 1_000_000)
 
 
 def _folded(rows: Iterable[tuple[str, str, int]], cap: int) -> list[tuple[str, str, int]]:
