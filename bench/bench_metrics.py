@@ -114,13 +114,11 @@ def main() -> None:
                     f"{figures['rps']:7.0f} req/s  Locust core {figures['load']:.0%}",
                     flush=True,
                 )
-    print(
-        f"\n{options.rounds} runs each, ABBA, {options.users} users, scraped every {options.scrape_every:g} s:"
-    )
+    every = options.scrape_every
+    print(f"\n{options.rounds} runs each, ABBA, {options.users} users, scraped every {every:g} s:")
     for side, runs in results.items():
-        print(
-            f"{side:8s} req/CPU-s {spread([r['per_cpu_s'] for r in runs])}   req/s {spread([r['rps'] for r in runs])}"
-        )
+        per_cpu, rates = spread([r["per_cpu_s"] for r in runs]), spread([r["rps"] for r in runs])
+        print(f"{side:8s} req/CPU-s {per_cpu}   req/s {rates}")
     ratios = [
         a["per_cpu_s"] / b["per_cpu_s"] for a, b in zip(results["with"], results["without"], strict=True)
     ]
