@@ -9,9 +9,9 @@ from typing import Any
 import httpx
 import pytest
 
-from authload import MockConfig, MockProcess
+from authload import MockConfig, MockProcess, builtin
 
-from .conftest import ROOT, only_summary, run_cli
+from .conftest import only_summary, run_cli
 
 pytestmark = pytest.mark.e2e
 
@@ -100,7 +100,7 @@ def test_a_logout_that_sends_nothing_is_skipped(tmp_path: Path) -> None:
 @pytest.mark.parametrize("broken", [False, True], ids=["correct-backend", "deleted-tokens-stay-valid"])
 def test_token_lifecycle(tmp_path: Path, broken: bool) -> None:
     with MockProcess(MockConfig(keep_deleted_tokens_valid=broken)) as mock:
-        result = _run_against(mock, ROOT / "scenarios" / "token_lifecycle.yaml", tmp_path, "--run-time", "2s")
+        result = _run_against(mock, builtin.SCENARIOS / "token_lifecycle.yaml", tmp_path, "--run-time", "2s")
     summary = only_summary(tmp_path / "r")
     total = summary["total"]
     assert total["failures"] == 0 and total["requests"] > 0

@@ -33,9 +33,10 @@ def test_default_guard_fails_a_run_whose_backend_fails(tmp_path: Path) -> None:
     assert result.returncode == 1, result.stderr[-3000:]
     summary = only_summary(tmp_path / "r")
     assert summary["verdict"] == "fail"
-    guard, correct = summary["thresholds"]
+    guard, correct, stalled = summary["thresholds"]
     assert (
         guard["threshold"] == "total.error_rate" and not guard["passed"] and "default guard" in guard["note"]
     )
     assert correct["threshold"] == "total.correctness_failures" and correct["passed"]
+    assert stalled["threshold"] == "total.stalled_s" and "default guard" in stalled["note"]
     assert "(default guard)" in result.stdout and "verdict: FAIL" in result.stdout

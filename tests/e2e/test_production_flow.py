@@ -30,9 +30,7 @@ CONFIG = MockConfig()
 
 
 def test_the_shipped_production_flow_passes_on_the_embedded_mock(tmp_path: Path) -> None:
-    result = run_cli(
-        "run", "scenarios/production_flow.yaml", "--run-time", "2s", "--report-dir", str(tmp_path / "r")
-    )
+    result = run_cli("run", "production_flow", "--run-time", "2s", "--report-dir", str(tmp_path / "r"))
     assert result.returncode == 0, result.stderr[-3000:]
     summary = only_summary(tmp_path / "r")
     assert summary["verdict"] == "pass"

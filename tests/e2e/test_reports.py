@@ -18,6 +18,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from authload import builtin
 from authload.commands._schema import summary_schema
 
 from .conftest import only_run, run_cli
@@ -80,7 +81,7 @@ def setup(tmp_path: Path) -> Path:
     (tmp_path / "steady.yaml").write_text(STEADY)
     (tmp_path / "cfg").mkdir()
     (tmp_path / "cfg" / "slow.yaml").write_text(SLOW_MOCK)
-    shutil.copy(Path(__file__).resolve().parents[2] / "config" / "mock.yaml", tmp_path / "cfg")
+    shutil.copy(builtin.CONFIG / "mock.yaml", tmp_path / "cfg")
     return tmp_path
 
 
@@ -132,7 +133,7 @@ def test_report_ci_outputs_and_compare(setup: Path) -> None:
 def test_the_report_renders_in_a_browser(tmp_path: Path) -> None:
     (tmp_path / "steady.yaml").write_text(STEADY.replace("2s", "1s"))
     (tmp_path / "cfg").mkdir()
-    shutil.copy(Path(__file__).resolve().parents[2] / "config" / "mock.yaml", tmp_path / "cfg")
+    shutil.copy(builtin.CONFIG / "mock.yaml", tmp_path / "cfg")
     run = _run(tmp_path, "r")
     dom = subprocess.run(
         [
