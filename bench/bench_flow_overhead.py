@@ -21,6 +21,12 @@ utime + stime (/proc/<pid>/stat) and the mock's request count at both instants.
 Printed: requests per CPU-second of the Locust process (the efficiency goal:
 authload >= 0.95 x bare), requests/s and the Locust core's load, mean and spread.
 
+A third side, the raw-socket ceiling (`raw_socket_ceiling.py`: the same requests pre-encoded
+over raw gevent sockets, answers read to their Content-Length, nothing else), gives the
+limit of Python on one core; authload's fraction of it is printed. Sides rotate so that each
+runs first and last in turn. For the flat-out comparison with k6 (issue 19):
+`--users 64 --pause-ms 0`.
+
     python3 bench/bench_flow_overhead.py [--users 24] [--pause-ms 200] [--window 10] [--rounds 6]
 """
 
@@ -88,7 +94,19 @@ def run_once(
 ) -> dict[str, float]:
     """One headless Locust run on core 0, measured over its steady window."""
     stats.reset()
-    command = [sys.executable, "-m", "locust", *args, "--headless", "--only-summary", "--loglevel", "WARNING"]
+    if args[0].endswith(".py"):  # a plain script (the raw-socket ceiling), not a locustfile
+        command = [sys.executable, *args]
+    else:
+        command = [
+            sys.executable,
+            "-m",
+            "locust",
+            *args,
+            "--headless",
+            "--only-summary",
+            "--loglevel",
+            "WARNING",
+        ]
     with log.open("w") as out:
         process = subprocess.Popen(
             command,
@@ -170,10 +188,13 @@ def main() -> None:
             "BENCH_API_KEY": config.rest_api_key,
             "BENCH_PAUSE_S": str(options.pause_ms / 1000),
         }
-        results: dict[str, list[dict[str, float]]] = {"bare": [], "authload": []}
-        order = [("bare", "authload"), ("authload", "bare")]
+        sides["ceiling"] = ["bench/raw_socket_ceiling.py", mock.base_url, str(options.users), str(seconds)]
+        results: dict[str, list[dict[str, float]]] = {"bare": [], "authload": [], "ceiling": []}
+        # every side first and last in turn (ABC, CBA, BCA, ACB, ...): no side always follows another
+        order = [("bare", "authload", "ceiling"), ("ceiling", "authload", "bare")]
+        order += [("authload", "ceiling", "bare"), ("bare", "ceiling", "authload")]
         for round_ in range(options.rounds):
-            for side in order[round_ % 2]:
+            for side in order[round_ % len(order)]:
                 log = workdir / f"{side}{round_}.log"
                 figures = run_once(sides[side], {**env, "BENCH_RUN": f"r{round_}"}, stats, options, log)
                 results[side].append(figures)
@@ -184,7 +205,7 @@ def main() -> None:
                     flush=True,
                 )
     print(
-        f"\n{options.rounds} runs each, ABBA, {options.users} users, pause {options.pause_ms} ms, "
+        f"\n{options.rounds} runs each, order rotated, {options.users} users, pause {options.pause_ms} ms, "
         f"{options.window:.0f} s windows:"
     )
     for side, runs in results.items():
@@ -202,6 +223,13 @@ def main() -> None:
     print(
         f"efficiency authload/bare (req per CPU-s): {mean_ratio:.3f} "
         f"(per round {min(ratios):.2f}-{max(ratios):.2f}, sd {sd:.3f}; goal >= 0.95)"
+    )
+    shares = [
+        a["per_cpu_s"] / c["per_cpu_s"] for a, c in zip(results["authload"], results["ceiling"], strict=True)
+    ]
+    print(
+        f"authload's fraction of the raw-socket ceiling: {statistics.fmean(shares):.3f} "
+        f"(per round {min(shares):.2f}-{max(shares):.2f})"
     )
 
 

@@ -1,4 +1,4 @@
-"""The Locust and geventhttpclient internals authload uses (`authload.locust._compat`) all exist
+"""The Locust internals authload uses (`authload.locust._compat`) all exist
 in the installed versions: an upgrade that removes one fails here, loudly, not inside a run.
 In a child process: importing Locust monkey-patches the interpreter."""
 

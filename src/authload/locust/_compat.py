@@ -1,18 +1,13 @@
-"""Every use of a Locust or geventhttpclient internal, in this one file.
+"""Every use of a Locust internal, in this one file.
 
 Each is something no published hook offers; each says what it is for and the versions it
-was checked on (CI runs the tests on the floors pyproject.toml declares: Locust 2.46.3,
-geventhttpclient 2.5.1, and on the newest). `missing()` lists the ones an installed version
+was checked on (CI runs the tests on the floor pyproject.toml declares, Locust 2.46.3, and
+on the newest). `missing()` lists the ones an installed version
 lacks, and a test calls it, so an upgrade that removes one fails loudly there instead of deep
 inside a run.
 
 | internal (checked on)                              | what for                                       |
 |----------------------------------------------------|------------------------------------------------|
-| `HTTPClient._connection_pool`, its `after_connect` | count the connections a driver opens; check a  |
-| and `_is_socket_alive` (geventhttpclient 2.5-2.6)  | kept one with poll(2), not select(2)           |
-| `HTTPSocketPoolResponse._sock`, `._pool` (2.5-2.6) | close a connection whose answer was not read   |
-|                                                    | to its end (over the size cap)                 |
-| `locust.contrib.fasthttp.FAILURE_EXCEPTIONS`       | what a transport failure is                    |
 | `MasterRunner.handle_message` with a               | drop a rogue worker as Locust drops one that   |
 | `client_stopped` `Message` (locust 2.42.6-2.47)    | stopped (its users go to the others)           |
 | `runner.clients` (`.ready`, `.running`,            | which workers are connected, in what state     |
@@ -28,21 +23,14 @@ from __future__ import annotations
 from typing import Any
 
 import locust
-from geventhttpclient.client import HTTPClient
-from geventhttpclient.connectionpool import ConnectionPool
-from geventhttpclient.response import HTTPSocketPoolResponse
 from locust import stats as locust_stats
-from locust.contrib.fasthttp import FAILURE_EXCEPTIONS
 from locust.exception import StopTest  # 2.43+: raised in a test_start listener, it stops the start
 from locust.html import get_html_report
 from locust.rpc import Message
 from locust.runners import MasterRunner, Runner
 
 __all__ = [
-    "FAILURE_EXCEPTIONS",
     "StopTest",
-    "close_unread",
-    "watch_connections",
     "csv_interval",
     "forget_worker",
     "html_report",
@@ -51,23 +39,6 @@ __all__ = [
     "worker_ids",
     "worker_state",
 ]
-
-
-def watch_connections(client: Any, opened: Any, alive: Any) -> None:
-    """On a geventhttpclient `HTTPClient`'s connection pool: `opened(sock)` hears of each new
-    connection (`after_connect`, the pool's hook), and `alive(sock)` decides whether a kept one
-    may be reused (in place of the pool's `_is_socket_alive`)."""
-    pool = client._connection_pool
-    pool.after_connect = opened
-    pool._is_socket_alive = alive
-
-
-def close_unread(reply: Any) -> None:
-    """Close the connection of an answer not read to its end: it cannot carry another."""
-    pool, sock = getattr(reply, "_pool", None), getattr(reply, "_sock", None)
-    reply._sock = reply._pool = None
-    if pool is not None and sock is not None:
-        pool.release_socket(sock)
 
 
 def forget_worker(runner: Any, client_id: str) -> None:
@@ -107,16 +78,9 @@ def html_report(environment: Any) -> str:
 
 
 def missing() -> list[str]:
-    """Each internal this module uses that the installed Locust or geventhttpclient lacks."""
+    """Each internal this module uses that the installed Locust lacks."""
     found = []
     checks = {
-        "geventhttpclient HTTPClient._connection_pool": "_connection_pool"
-        in HTTPClient.__init__.__code__.co_names,
-        "geventhttpclient ConnectionPool._is_socket_alive": hasattr(ConnectionPool, "_is_socket_alive"),
-        "geventhttpclient ConnectionPool.after_connect": hasattr(ConnectionPool, "after_connect"),
-        "geventhttpclient ConnectionPool.release_socket": hasattr(ConnectionPool, "release_socket"),
-        "geventhttpclient HTTPSocketPoolResponse._pool": "_pool"
-        in HTTPSocketPoolResponse.__init__.__code__.co_names,
         "locust MasterRunner.handle_message": callable(getattr(MasterRunner, "handle_message", None)),
         "locust.stats.CSV_STATS_INTERVAL_SEC": hasattr(locust_stats, "CSV_STATS_INTERVAL_SEC"),
         "locust Runner.user_greenlets": "user_greenlets" in _names(Runner.__init__),

@@ -1,26 +1,20 @@
-"""Runs any protocol flow over geventhttpclient, Locust's HTTP stack. Knows no CometChat path or header.
+"""Runs any protocol flow over authload's lean HTTP/1.1 client (`_http11`). Knows no CometChat
+path or header.
 
 Every request is written to `log` as it completes (what it was, its status, its
 time, its size), so the user reports each HTTP request to Locust as the backend
 counts it, and each step as a whole to authload. Certificates are verified (one
 context per process, `authload.common._tls`); answers are read up to `MAX_BODY_BYTES`.
 
-Requests go straight to geventhttpclient's `HTTPClient` (what Locust's
-FastHttpSession ends in), skipping the layers authload does not use: Locust's
-per-request event and response object, and the UserAgent's request object,
-cookie jar and redirect loop. That cut a request's client CPU by about a quarter
-(bench/bench_flow_overhead.py). Single HTTP requests never reach Locust's
-statistics: authload reports whole steps instead. The wire is unchanged: the
-same headers (with FastHttpSession's `Accept-Encoding`, bodies decoded as it
-does); a redirect is not followed (CometChat's API sends none; it shows as
-`PROTOCOL_HTTP_3xx`).
-
-geventhttpclient, like browsers, sends an idempotent request (GET, PUT, DELETE)
-once more when a reused connection closes without an answer; such a retried
-reset shows as latency, not as a failure. POSTs are never retried.
+The wire is what Locust's FastHttpSession sent (the same headers, with its
+`Accept-Encoding`; bodies decoded as it does); a redirect is not followed
+(CometChat's API sends none; it shows as `PROTOCOL_HTTP_3xx`). An idempotent
+request (GET, PUT, DELETE) whose kept connection closes without an answer is sent
+once more on a new one: such a reset shows as latency, not as a failure. POSTs
+are never sent twice.
 
 Cheap at 10,000 users: target hosts are resolved once per process (`_resolver`),
-no cookie jar (the protocol sets no cookies; the jar cost ~3% of a request), and
+one kept connection per host and user, checked with poll(2) before reuse, and
 `connections_opened` counts the connections the driver opened, so reconnects (a
 backend closing idle connections) show per step.
 """
@@ -28,38 +22,35 @@ backend closing idle connections) show per step.
 from __future__ import annotations
 
 import logging
-import select
 import ssl
 import time
 import zlib
 from collections.abc import Iterable, Mapping
-from typing import Any, TypeVar
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 import gevent.ssl
-from gevent import monkey
-from geventhttpclient.client import HTTPClient, HTTPClientPool
-from geventhttpclient.url import URL
 
 from ...common._errors import ProtocolError
 from ...common._tls import check_hosts, client_context
-from ...common._transport import MAX_BODY_BYTES, too_large_error, transport_error
+from ...common._transport import too_large_error, transport_error
 from ...protocol import Exchange, Host, Request, Response, run_exchange
 from ...scenario import Target
-from .._compat import FAILURE_EXCEPTIONS, close_unread, watch_connections
+from . import _http11 as http
 from ._resolver import resolve_once
 from ._traffic import Traffic
 
-try:  # geventhttpclient decodes `br` with it when installed; so do we
+try:  # FastHttpSession decodes `br` with it when installed; so do we
     import brotli  # type: ignore[import-untyped]
 except ImportError:  # pragma: no cover - Locust installs it
     brotli = None
 
+# What a request can fail with on the wire (classified by `common._transport`).
+FAILURES = (OSError, http.ConnectionClosedError, http.BadAnswerError)
+
 T = TypeVar("T")
 log = logging.getLogger("authload")
 
-# What FastHttpSession adds to every request; kept so the wire does not change.
-_DEFAULT_HEADERS = {"Accept-Encoding": "gzip, deflate, br"}
 HOST_NOT_ALLOWED = "HOST_NOT_ALLOWED"
 # One entry of `FastDriver.log`: the request, its status (0: no answer), milliseconds, body bytes.
 Sent = tuple[Request, int, float, int]
@@ -78,28 +69,8 @@ def check_tls(target: Target) -> None:
     check_hosts(target.base_urls().values(), tls_context(target), target.timeout)
 
 
-class _CountingPool(HTTPClientPool):
-    """geventhttpclient's client pool (one client per host and port) that counts new connections."""
-
-    def __init__(self, **kw: Any) -> None:
-        super().__init__(**kw)
-        self.opened = 0
-
-    def get_client(self, url: str | URL) -> HTTPClient:
-        if not isinstance(url, URL):
-            url = URL(url)
-        client = self.clients.get((url.host, url.port))
-        if client is None:
-            client = super().get_client(url)
-            watch_connections(client, self._count, _is_socket_alive)
-        return client
-
-    def _count(self, _sock: object) -> None:
-        self.opened += 1
-
-
 class FastDriver:
-    """Sends what a flow yields through geventhttpclient, one client per target host."""
+    """Sends what a flow yields over `_http11`, one kept connection per origin."""
 
     @classmethod
     def for_target(cls, target: Target, concurrency: int = 1, traffic: Traffic | None = None) -> FastDriver:
@@ -128,34 +99,24 @@ class FastDriver:
         context: ssl.SSLContext | None = None,
         allowed_hosts: Iterable[str] = (),
     ) -> None:
-        # Per host: its URL (picks the client) and the path prefix every request path goes under.
-        self._bases = {host: _split(url) for host, url in base_urls.items()}
+        self._timeout, self._keep = timeout, max(1, concurrency)
+        self._context = context or client_context(factory=gevent.ssl.create_default_context)
+        self._origins: dict[tuple[str, str, int], http.Origin] = {}  # hosts on one origin share it
+        # Per host: its origin and the path prefix every request path goes under.
+        self._bases = {host: self._split(url) for host, url in base_urls.items()}
         self._allowed = set(allowed_hosts)  # an http step's absolute URL may go to these only
-        self._clients: dict[str, HTTPClient] = {}
         self.sent = 0  # requests sent: a step that sent none is counted as skipped
         self.log: list[Sent] = []  # every request, as it completed; the caller clears it
         self.traffic = Traffic()  # the process's, when the run gives one (stalls are watched there)
-        context = context or client_context(factory=gevent.ssl.create_default_context)
-        verify = context.verify_mode != ssl.CERT_NONE
-        # geventhttpclient's pool, counting connections, with our (shared, verifying) context.
-        self._pool = _CountingPool(
-            concurrency=concurrency,
-            network_timeout=timeout,
-            connection_timeout=timeout,
-            insecure=not verify,
-            ssl_context_factory=lambda **_: context,
-            headers=_DEFAULT_HEADERS,
-        )
+        self.connections_opened = 0  # connections this driver has opened (reconnects included)
 
-    @property
-    def connections_opened(self) -> int:
-        """Connections this driver has opened so far (reconnects included)."""
-        return self._pool.opened
+    def _opened(self) -> None:
+        self.connections_opened += 1
 
     def close(self) -> None:
         """Close every connection this driver holds."""
-        self._clients.clear()
-        self._pool.close()
+        for origin in self._origins.values():
+            origin.close()
 
     def run(self, flow: Exchange[T]) -> T:
         """Send each request the flow yields, feed back each response, return its result."""
@@ -163,75 +124,54 @@ class FastDriver:
 
     def _send(self, request: Request) -> Response:
         self.sent += 1
-        client = self._clients.get(request.host)
         base = self._bases.get(request.host)
         if base is None:
             base = self._origin(request.host)
-        url, prefix = base
-        if client is None:
-            client = self._clients[request.host] = self._pool.get_client(url)
+        origin, prefix = base
         started = time.perf_counter()
         status = length = 0
         traffic = self.traffic
         traffic.in_flight += 1
         try:
-            # geventhttpclient merges the headers into a fresh `Headers`: the flow's dict is not changed.
-            reply = client.request(request.method, prefix + request.path, request.body, request.headers)
-            status = reply.status_code
-            raw = _read_capped(reply)
-            length = len(raw)
-            body = _decoded(reply, raw)
-        except FAILURE_EXCEPTIONS as error:  # what FastHttpSession counts as a failed request
+            answer = http.request(
+                origin, request.method, prefix + request.path, request.headers, request.body
+            )
+            status, length = answer.status, len(answer.body)
+            body = _decoded(answer.headers, answer.body)
+        except http.BodyTooLargeError as error:
+            status = error.status
+            raise too_large_error(error.status) from None
+        except FAILURES as error:
             raise transport_error(error) from None
         finally:
             traffic.in_flight -= 1
             if status:
                 traffic.answered += 1
             self.log.append((request, status, (time.perf_counter() - started) * 1000, length))
-        # geventhttpclient's Headers (`info()`) is a case-insensitive mapping already: no copy.
-        return Response(status, reply.info(), body)  # type: ignore[arg-type]
+        return Response(status, answer.headers, body)
 
-    def _origin(self, origin: str) -> tuple[URL, str]:
+    def _split(self, base_url: str) -> tuple[http.Origin, str]:
+        """A base URL's origin (one per scheme, host and port) and its path prefix."""
+        parts = urlsplit(base_url)
+        scheme, host = parts.scheme, parts.hostname or ""
+        port = parts.port or (443 if scheme == "https" else 80)
+        origin = self._origins.get((scheme, host, port))
+        if origin is None:
+            origin = http.Origin(scheme, host, port, self._context, self._timeout, self._opened, self._keep)
+            self._origins[(scheme, host, port)] = origin
+        return origin, parts.path.rstrip("/")
+
+    def _origin(self, origin: str) -> tuple[http.Origin, str]:
         """An http step's absolute URL: its origin, if the environment allows that host."""
         if (urlsplit(origin).hostname or "") not in self._allowed:
             raise ProtocolError(f"{origin} is not a host of the environment", code=HOST_NOT_ALLOWED)
-        base = self._bases[origin] = _split(origin)
+        base = self._bases[origin] = self._split(origin)
         return base
 
 
-_poll = monkey.get_original("select", "poll")  # the real poll(2), not gevent's cooperative one
-
-
-def _is_socket_alive(sock: Any) -> bool:
-    """geventhttpclient's check of an idle kept connection before reuse, with poll(2) for select(2).
-
-    gevent's `select.select` first calls the real select(2), which cannot take a descriptor
-    above 1023 (FD_SETSIZE): the ValueError made geventhttpclient take every kept connection
-    with a higher descriptor for dead, so past ~1,000 connections in a process nearly every
-    request reconnected (10,000 paced users: 53,714 connections for 57,212 requests).
-    An idle connection with anything to read (a FIN, stray bytes) or an error is not reused.
-    """
-    if sock is None:
-        return False
-    try:
-        descriptor = sock.fileno()
-        if descriptor < 0:
-            return False
-        poller = _poll()
-        poller.register(descriptor, select.POLLIN | select.POLLPRI)
-        return not poller.poll(0)
-    except (OSError, ValueError):
-        return False
-
-
-def _split(base_url: str) -> tuple[URL, str]:
-    url = URL(base_url)
-    return url, url.path.rstrip("/")
-
-
-def _decoded(reply: Any, body: bytes) -> bytes:
+def _decoded(headers: Mapping[str, str], body: bytes) -> bytes:
     """The body as FastHttpSession's response gives it: gzip, deflate and br undone."""
-    encoding = reply.get("content-encoding")
+    encoding = headers.get("content-encoding")
     if encoding is None or not body:
         return body
     encoding = encoding.lower()
@@ -245,15 +185,3 @@ def _decoded(reply: Any, body: bytes) -> bytes:
     if encoding == "br" and brotli is not None:
         return brotli.decompress(body)  # type: ignore[no-any-return]
     return body  # identity, or an encoding nobody asked for: the JSON check will say so
-
-
-def _read_capped(reply: Any) -> bytes:
-    """The body, up to `MAX_BODY_BYTES`; a longer one is not read on: its connection is closed."""
-    length = reply.content_length
-    if length is not None and length <= MAX_BODY_BYTES:
-        return reply.read()  # type: ignore[no-any-return]
-    body: bytes = b"" if length is not None else reply.read(MAX_BODY_BYTES + 1)
-    if length is not None or len(body) > MAX_BODY_BYTES:
-        close_unread(reply)
-        raise too_large_error(reply.status_code)
-    return body
