@@ -89,10 +89,22 @@ class MockStats:
         self._call("POST", "/_mock/reset")
 
 
+def mock_cpu(pid: int | None) -> float:
+    """The mock's CPU seconds so far (0 when its process is not ours to read)."""
+    return cpu_seconds(pid) if pid is not None else 0.0
+
+
 def run_once(
-    args: list[str], env: dict[str, str], stats: MockStats, options: argparse.Namespace, log: Path
+    args: list[str],
+    env: dict[str, str],
+    stats: MockStats,
+    options: argparse.Namespace,
+    log: Path,
+    *,
+    mock_pid: int | None = None,
+    core: int = 0,
 ) -> dict[str, float]:
-    """One headless Locust run on core 0, measured over its steady window."""
+    """One headless Locust run on `core`, measured over its steady window (the mock's CPU too)."""
     stats.reset()
     if args[0].endswith(".py"):  # a plain script (the raw-socket ceiling), not a locustfile
         command = [sys.executable, *args]
@@ -114,7 +126,7 @@ def run_once(
             env={**os.environ, **env},
             stdout=out,
             stderr=out,
-            preexec_fn=lambda: os.sched_setaffinity(0, {0}),
+            preexec_fn=lambda: os.sched_setaffinity(0, {core}),
         )
         try:
             deadline = time.monotonic() + 120
@@ -123,15 +135,56 @@ def run_once(
                     raise RuntimeError(f"locust exited or never sent a request; see {log}")
                 time.sleep(0.05)
             time.sleep(options.warmup)
-            cpu0, count0, t0 = cpu_seconds(process.pid), stats.requests(), time.monotonic()
+            cpu0, mock0, count0, t0 = (
+                cpu_seconds(process.pid),
+                mock_cpu(mock_pid),
+                stats.requests(),
+                time.monotonic(),
+            )
             time.sleep(options.window)
-            cpu1, count1, t1 = cpu_seconds(process.pid), stats.requests(), time.monotonic()
+            cpu1, mock1, count1, t1 = (
+                cpu_seconds(process.pid),
+                mock_cpu(mock_pid),
+                stats.requests(),
+                time.monotonic(),
+            )
             if process.poll() is not None:
                 raise RuntimeError(f"locust ended inside the window; see {log}")
         finally:
             process.wait(timeout=options.warmup + options.window + 120)
     requests, cpu, wall = count1 - count0, cpu1 - cpu0, t1 - t0
-    return {"per_cpu_s": requests / cpu, "rps": requests / wall, "load": cpu / wall}
+    return {
+        "per_cpu_s": requests / cpu,
+        "rps": requests / wall,
+        "load": cpu / wall,
+        "generator_us": cpu / requests * 1e6,
+        "mock_us": (mock1 - mock0) / requests * 1e6,
+    }
+
+
+def authload_args(workdir: Path, base_url: str, users: int, seconds: int, pause_ms: int) -> list[str]:
+    """Locust's arguments for authload's side: the 12-request flow, its scenario and environment
+    written under `workdir`."""
+    scenario = workdir / "bench.yaml"
+    pause = f", {{pause: {pause_ms}ms}}" if pause_ms else ""
+    scenario.write_text(
+        SCENARIO % {"users": users, "seconds": seconds, "steps": ", ".join(STEPS), "pause": pause}
+    )
+    (workdir / "cfg").mkdir(exist_ok=True)
+    (workdir / "cfg" / "bench.yaml").write_text(f"name: bench\nbackend: mock\nrest_base_url: {base_url}\n")
+    return [
+        "-f",
+        "locustfiles/auth_flow.py",
+        "--scenario",
+        str(scenario),
+        "--env",
+        "bench",
+        "--config-dir",
+        str(workdir / "cfg"),
+        "--report-dir",
+        str(workdir / "reports"),
+        *["-u", str(users), "-r", "1000", "-t", f"{seconds}s"],
+    ]
 
 
 def spread(values: list[float]) -> str:
@@ -156,32 +209,10 @@ def main() -> None:
         os.sched_setaffinity(0, {1})  # this script's polling stays off Locust's core
         stats = MockStats(mock.base_url)
         workdir = Path(tmp)
-        scenario = workdir / "bench.yaml"
-        steps = ", ".join(STEPS)
-        pause = f", {{pause: {options.pause_ms}ms}}" if options.pause_ms else ""
-        scenario.write_text(
-            SCENARIO % {"users": options.users, "seconds": seconds, "steps": steps, "pause": pause}
-        )
-        (workdir / "cfg").mkdir()
-        (workdir / "cfg" / "bench.yaml").write_text(
-            f"name: bench\nbackend: mock\nrest_base_url: {mock.base_url}\n"
-        )
         common = ["-u", str(options.users), "-r", "1000", "-t", f"{seconds}s"]
         sides = {
             "bare": ["-f", "bench/bare_fasthttp_locustfile.py", "--host", mock.base_url, *common],
-            "authload": [
-                "-f",
-                "locustfiles/auth_flow.py",
-                "--scenario",
-                str(scenario),
-                "--env",
-                "bench",
-                "--config-dir",
-                str(workdir / "cfg"),
-                "--report-dir",
-                str(workdir / "reports"),
-                *common,
-            ],
+            "authload": authload_args(workdir, mock.base_url, options.users, seconds, options.pause_ms),
         }
         env = {
             "BENCH_APP_ID": config.app_id,
@@ -196,12 +227,13 @@ def main() -> None:
         for round_ in range(options.rounds):
             for side in order[round_ % len(order)]:
                 log = workdir / f"{side}{round_}.log"
-                figures = run_once(sides[side], {**env, "BENCH_RUN": f"r{round_}"}, stats, options, log)
+                run_env = {**env, "BENCH_RUN": f"r{round_}"}
+                figures = run_once(sides[side], run_env, stats, options, log, mock_pid=mock.pid)
                 results[side].append(figures)
                 print(
                     f"round {round_} {side:8s} {figures['per_cpu_s']:7.0f} req/CPU-s "
                     f"{figures['rps']:7.0f} req/s  Locust core {figures['load']:.0%}  "
-                    f"(load avg {os.getloadavg()[0]:.2f})",
+                    f"mock {figures['mock_us']:.0f} us/req  (load avg {os.getloadavg()[0]:.2f})",
                     flush=True,
                 )
     print(

@@ -1,6 +1,7 @@
 """`create_mock_app`: the mock backend as one ASGI (Starlette) app.
 
-CometChat API requests take a plain-ASGI path (`_http.HttpPipeline`): the
+CometChat API requests go to `_http.HttpPipeline`, over plain ASGI here, or
+straight from the mock's HTTP protocol when `serve` runs it (`_protocol`): the
 login hot path pays for no Starlette request objects or middleware. Admin
 endpoints (`/_mock/*`) and the WebSocket on `/` go through Starlette's router.
 New API routes are added to a `ROUTES` tuple in a `_routes_*` module.
@@ -35,11 +36,12 @@ class MockApp(Starlette):
         self.mock = MockState.build(config, clock)
         routes = [*admin_routes(self.mock), WebSocketRoute("/", websocket_endpoint(self.mock))]
         super().__init__(routes=routes)
-        self._pipeline = HttpPipeline(self.mock, API_ROUTES)
+        self.api = HttpPipeline(self.mock, API_ROUTES)
+        self.uvicorn_prefixes = (ADMIN_PREFIX,)  # paths the direct path leaves to ASGI
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] == "http" and not scope["path"].startswith(ADMIN_PREFIX):
-            await self._pipeline(scope, receive, send)
+            await self.api(scope, receive, send)
             return
         await super().__call__(scope, receive, send)
 

@@ -1,4 +1,10 @@
-"""The API request pipeline, in plain ASGI (Starlette's routing is skipped on this path).
+"""The API request pipeline: one request in, one reply (or reset) out, with no I/O of its own.
+
+Two front ends feed it: the mock's own HTTP/1.1 protocol (`_protocol`), which
+answers straight on the transport, and plain ASGI (`HttpPipeline.__call__`:
+in-process tests, wrapped apps). A `Responder` writes the reply; everything up
+to the reply is synchronous unless a fault or a capacity queue makes the
+request wait, so the common request costs no task and no await.
 
 For each request, in order:
 
@@ -19,7 +25,9 @@ import asyncio
 import logging
 import socket
 import struct
-from typing import Any
+from collections.abc import Coroutine
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 from ..common._errors import ApiError, TransportError
 from ..protocol import wire
@@ -32,6 +40,7 @@ from ._ratelimit import Verdict
 from ._router import Router
 
 Headers = list[tuple[bytes, bytes]]
+Later = Coroutine[Any, Any, None] | None  # what is left of a request that has to wait, if any
 UNKNOWN_ROUTE = "unknown"
 _log = logging.getLogger("authload.mock")
 _JSON = b"application/json"
@@ -112,6 +121,58 @@ def _error_bytes(error: ApiError) -> bytes:
     return wire.encode_json(wire.error_body(error.error_code, error.message, error.details or None))
 
 
+@dataclass(slots=True)
+class Request:
+    """One whole API request, as the pipeline sees it (header names lower-case, last one wins)."""
+
+    method: str
+    path: str
+    query_string: bytes
+    headers: dict[bytes, bytes]
+    body: bytes
+    too_big: bool  # the body was over `max_body_bytes` (it was drained, not kept whole)
+    client: tuple[str, int] | None
+
+
+class Responder(Protocol):
+    """Where a request's reply goes. `reply` and `reset` finish the request."""
+
+    def reply(self, status: int, body: bytes, headers: Headers, content_type: bytes = _JSON) -> None:
+        """A complete reply with Content-Length."""
+
+    def reset(self) -> None:
+        """Abort the connection with RST and no reply."""
+
+    async def reply_slowly(self, status: int, body: bytes, headers: Headers, fault: SlowBodyFault) -> None:
+        """The headers at once, the body trickled (a slow-body fault)."""
+
+
+class AsgiResponder:
+    """A `Responder` over ASGI's `send`: the reply is kept, then sent by `flush`."""
+
+    __slots__ = ("_send", "_reply", "_reset")
+
+    def __init__(self, send: Any) -> None:
+        self._send = send
+        self._reply: tuple[int, bytes, Headers, bytes] | None = None
+        self._reset = False
+
+    def reply(self, status: int, body: bytes, headers: Headers, content_type: bytes = _JSON) -> None:
+        self._reply = (status, body, headers, content_type)
+
+    def reset(self) -> None:
+        self._reset = True
+
+    async def reply_slowly(self, status: int, body: bytes, headers: Headers, fault: SlowBodyFault) -> None:
+        await send_slowly(self._send, status, body, headers, fault)
+
+    async def flush(self) -> None:
+        if self._reset:
+            await reset_connection(self._send)
+        elif self._reply is not None:
+            await send_reply(self._send, *self._reply)
+
+
 class HttpPipeline:
     """Serves every CometChat API request of one mock app."""
 
@@ -121,35 +182,84 @@ class HttpPipeline:
         self.app_check = AppCheck(state)
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        state = self.state
-        received = await read_body(receive, state.config.max_body_bytes)
+        """The pipeline as a plain ASGI app (HTTP only)."""
+        received = await read_body(receive, self.state.config.max_body_bytes)
         if received is None:  # a request that never arrived whole is not counted
             return
         body, too_big = received
-        method: str = scope["method"]
-        path: str = scope["path"]
-        found = self.router.match(method, path)
+        headers: dict[bytes, bytes] = dict(scope["headers"])
+        request = Request(
+            scope["method"], scope["path"], scope["query_string"], headers, body, too_big, scope.get("client")
+        )
+        responder = AsgiResponder(send)
+        later = self.handle(request, responder)
+        if later is not None:
+            await later
+        await responder.flush()
+
+    def handle(self, request: Request, out: Responder) -> Later:
+        """Serve `request` through `out`; returns the rest as a coroutine when it has to wait."""
+        state = self.state
+        found = self.router.match(request.method, request.path)
         route, params = found if found is not None else (None, {})
         counters = state.counters.route(route.name if route is not None else UNKNOWN_ROUTE)
         counters.requests += 1
-        plan = state.faults.plan(route.name, method, path) if route is not None else None
+        plan = state.faults.plan(route.name, request.method, request.path) if route is not None else None
+        waits = plan is not None and plan.latency_hits > 0
+        queued = route is not None and state_has_queues(state)
+        if waits or queued:
+            return self._wait_then_finish(request, out, route, params, counters, plan)
+        return self._finish(request, out, route, params, counters, plan)
+
+    async def _wait_then_finish(
+        self,
+        request: Request,
+        out: Responder,
+        route: Route | None,
+        params: dict[str, str],
+        counters: RouteCounters,
+        plan: FaultPlan | None,
+    ) -> None:
         if plan is not None and plan.latency_hits:
             counters.faults["latency"] = counters.faults.get("latency", 0) + plan.latency_hits
             await asyncio.sleep(plan.delay)
-        if route is not None and state.capacity is not None and state.capacity.queues:
-            if not await self._wait_for_capacity(send, counters, route.name):
+        if route is not None and state_has_queues(self.state):
+            if not await self._wait_for_capacity(out, counters, route.name):
                 return
-        extra = await self._rate_limit(send, counters, route)
+        later = self._finish(request, out, route, params, counters, plan)
+        if later is not None:
+            await later
+
+    def _finish(
+        self,
+        request: Request,
+        out: Responder,
+        route: Route | None,
+        params: dict[str, str],
+        counters: RouteCounters,
+        plan: FaultPlan | None,
+    ) -> Later:
+        """Rate limit, terminal faults, checks and handler, the reply."""
+        extra = self._rate_limit(out, counters, route)
         if extra is None:
-            return
+            return None
         terminal = plan.terminal if plan is not None else None
         if terminal is not None and not (isinstance(terminal, ResetFault) and terminal.after_handler):
-            await self._terminal(send, counters, terminal, extra)
-            return
-        status, payload, code = self._run(scope, route, params, body, too_big)
-        await self._deliver(send, counters, plan, status, payload, code, extra)
+            self._terminal(out, counters, terminal, extra)
+            return None
+        status, payload, code = self._run(request, route, params)
+        if plan is not None and isinstance(plan.terminal, ResetFault):  # reset after processing
+            bump(counters.faults, "reset")
+            out.reset()
+            return None
+        _count(counters, status, code)
+        if plan is not None and plan.slow is not None:
+            bump(counters.faults, "slow_body")
+            return out.reply_slowly(status, payload, extra, plan.slow)
+        out.reply(status, payload, extra)
+        return None
 
-    async def _wait_for_capacity(self, send: Any, counters: RouteCounters, route: str) -> bool:
+    async def _wait_for_capacity(self, out: Responder, counters: RouteCounters, route: str) -> bool:
         """Wait for a slot of every capacity queue the route is in; False once refused (503)."""
         assert self.state.capacity is not None
         for queue in self.state.capacity.for_route(route):
@@ -157,13 +267,14 @@ class HttpPipeline:
             if wait is None:
                 bump(counters.faults, "capacity")
                 error = self.state.error(wire.ERR_SERVICE_UNAVAILABLE)
-                await self._reply(send, counters, error.status, _error_bytes(error), error.error_code, [])
+                _count(counters, error.status, error.error_code)
+                out.reply(error.status, _error_bytes(error), [])
                 return False
             if wait > 0:
                 await asyncio.sleep(wait)
         return True
 
-    async def _rate_limit(self, send: Any, counters: RouteCounters, route: Route | None) -> Headers | None:
+    def _rate_limit(self, out: Responder, counters: RouteCounters, route: Route | None) -> Headers | None:
         """The rate-limit headers, or None once a 429 has been sent."""
         limiter = self.state.limiter
         if route is None or limiter is None:
@@ -174,23 +285,31 @@ class HttpPipeline:
             return extra
         extra.append((_RETRY_AFTER, str(verdict.retry_after).encode()))
         error = self.state.error(wire.ERR_TOO_MANY_REQUESTS)
-        await self._reply(send, counters, error.status, _error_bytes(error), error.error_code, extra)
+        _count(counters, error.status, error.error_code)
+        out.reply(error.status, _error_bytes(error), extra)
         return None
 
     def _run(
-        self, scope: dict[str, Any], route: Route | None, params: dict[str, str], body: bytes, too_big: bool
+        self, request: Request, route: Route | None, params: dict[str, str]
     ) -> tuple[int, bytes, str | None]:
         """Checks and handler: `(status, body, error code or None)`."""
         state = self.state
-        headers: dict[bytes, bytes] = dict(scope["headers"])
         try:
             if route is None:
-                raise state.error(wire.ERR_API_NOT_FOUND, method=scope["method"], path=scope["path"])
+                raise state.error(wire.ERR_API_NOT_FOUND, method=request.method, path=request.path)
             if route.auth != "app":  # the sample app server is the app's own, not CometChat's
-                self.app_check.check(headers, scope.get("client"))
-            call = Call(state, scope["method"], scope["path"], params, headers, body, scope["query_string"])
+                self.app_check.check(request.headers, request.client)
+            call = Call(
+                state,
+                request.method,
+                request.path,
+                params,
+                request.headers,
+                request.body,
+                request.query_string,
+            )
             authenticate(call, route)
-            if too_big:  # (a real server refuses it earlier, see `_limits`)
+            if request.too_big:  # (a real server refuses it earlier, see `_limits`)
                 limit = state.config.max_body_bytes
                 details: dict[str, object] = {"body": [f"The body may not be greater than {limit} bytes."]}
                 raise ApiError(
@@ -203,56 +322,27 @@ class HttpPipeline:
         except ApiError as error:
             return error.status, _error_bytes(error), error.error_code
         except Exception:  # a mock bug: answer (and count) a 500 envelope rather than a bare 500
-            _log.exception("mock handler failed: %s %s", scope["method"], scope["path"])
+            _log.exception("mock handler failed: %s %s", request.method, request.path)
             failed = state.error(wire.ERR_OPERATION_FAILED)
             return failed.status, _error_bytes(failed), failed.error_code
 
-    async def _deliver(
-        self,
-        send: Any,
-        counters: RouteCounters,
-        plan: FaultPlan | None,
-        status: int,
-        payload: bytes,
-        code: str | None,
-        extra: Headers,
-    ) -> None:
-        if plan is not None and isinstance(plan.terminal, ResetFault):  # reset after processing
-            bump(counters.faults, "reset")
-            await reset_connection(send)
-            return
-        if plan is not None and plan.slow is not None:
-            bump(counters.faults, "slow_body")
-            _count(counters, status, code)
-            await send_slowly(send, status, payload, extra, plan.slow)
-            return
-        await self._reply(send, counters, status, payload, code, extra)
-
-    async def _reply(
-        self,
-        send: Any,
-        counters: RouteCounters,
-        status: int,
-        payload: bytes,
-        code: str | None,
-        extra: Headers,
-    ) -> None:
-        _count(counters, status, code)
-        await send_reply(send, status, payload, extra)
-
-    async def _terminal(self, send: Any, counters: RouteCounters, fault: Terminal, extra: Headers) -> None:
+    def _terminal(self, out: Responder, counters: RouteCounters, fault: Terminal, extra: Headers) -> None:
         if isinstance(fault, ResetFault):
             bump(counters.faults, "reset")
-            await reset_connection(send)
+            out.reset()
         elif isinstance(fault, NonJsonFault):
             bump(counters.faults, "non_json")
             _count(counters, fault.status, None)
-            await send_reply(send, fault.status, fault.body.encode(), extra, fault.content_type.encode())
+            out.reply(fault.status, fault.body.encode(), extra, fault.content_type.encode())
         else:
             bump(counters.faults, "error")
-            await self._reply(
-                send, counters, fault.status, _fault_error(self.state, fault), fault.code, extra
-            )
+            _count(counters, fault.status, fault.code)
+            out.reply(fault.status, _fault_error(self.state, fault), extra)
+
+
+def state_has_queues(state: MockState) -> bool:
+    """Whether any capacity rule is configured (then every routed request takes its turn)."""
+    return state.capacity is not None and bool(state.capacity.queues)
 
 
 def _fault_error(state: MockState, fault: ErrorFault) -> bytes:

@@ -16,7 +16,7 @@ per connection:
 A refusal is CometChat's error envelope (`ERR_BAD_REQUEST`, the limit in
 `details`), then the connection closes. A connection that sent nothing before
 its timeout is closed without a reply; idle keep-alive connections close after
-`keep_alive_seconds` (uvicorn's `timeout_keep_alive`, set by `serve_app`).
+`keep_alive_seconds` (watched here with the request deadline, not by uvicorn's timer).
 Refused requests never reach the app, so `/_mock/stats` does not count them.
 """
 
@@ -73,31 +73,36 @@ def refusal(status: int, field: str, detail: str) -> bytes:
     return STATUS_LINE[status] + head % len(body) + body
 
 
-def protocol_class(limits: Limits) -> type[asyncio.Protocol]:
-    """uvicorn's `http=` protocol class with these limits."""
-    return type("LimitedHttpToolsProtocol", (LimitedProtocol,), {"limits": limits})
-
-
 class LimitedProtocol(HttpToolsProtocol):
-    """`HttpToolsProtocol` plus the limits in the module docstring (set on a subclass)."""
+    """`HttpToolsProtocol` plus the limits in the module docstring (set on a subclass).
+
+    One timer per connection watches both deadlines, the request's (from its first byte,
+    or from the connection opening for the first request) and the idle keep-alive's (from
+    the last reply); it fires at least every `min(request timeout, keep-alive)` seconds
+    while one runs and looks at the clocks, so no request arms or cancels a timer.
+    """
 
     limits: ClassVar[Limits]
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
-        self._deadline: asyncio.TimerHandle | None = None
+        self._timer: asyncio.TimerHandle | None = None
+        self._period = min(self.limits.request_timeout, self.limits.keep_alive)
+        self._request_since: float | None = self.loop.time()  # a request is arriving: since when
+        self._idle_since: float | None = None  # no request, no reply pending: since when
         self._in_head = True  # the current request's head is not complete yet
         self._started = False  # the current request's first byte has arrived
-        self._head_bytes = 0
+        self._head_bytes = 0  # bytes received of the current head (while httptools buffers it)
+        self._head_size = 0  # the parsed head's size: the URL and each header line
+        self._content_length = b""
         self._body_bytes = 0
-        self._arm()
+        self._watch()
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self._disarm()
+        self._stop_watching()
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
-        self._unset_keepalive_if_required()
         try:
             self.parser.feed_data(data)
         except httptools.HttpParserUpgrade:
@@ -118,32 +123,65 @@ class LimitedProtocol(HttpToolsProtocol):
                 self._refuse(_size_error(431, "headers", self.limits.max_header_bytes))
 
     def handle_websocket_upgrade(self) -> None:
-        self._disarm()  # the WebSocket protocol takes over the connection
+        self._stop_watching()  # the WebSocket protocol takes over the connection
         super().handle_websocket_upgrade()
+
+    def on_response_complete(self) -> None:
+        """uvicorn's, with the idle clock of `_watch` instead of a keep-alive timer per reply."""
+        self.server_state.total_requests += 1
+        if self.transport.is_closing():
+            return
+        self.flow.resume_reading()
+        if self.pipeline:
+            cycle, app = self.pipeline.pop()
+            self._start_asgi_task(cycle, app)
+        elif self._request_since is None:
+            self._idle_since = self.loop.time()
+            self._watch()
 
     # parser callbacks
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
+        self._begin()
+
+    def _begin(self) -> None:
         self._in_head, self._started = True, True
         self._head_bytes = self._body_bytes = 0
-        if self._deadline is None:  # armed at connect for the first request
-            self._arm()
+        self._head_size, self._content_length = 0, b""
+        self._idle_since = None
+        if self._request_since is None:  # (the first request's clock started at connect)
+            self._request_since = self.loop.time()
+            self._watch()
 
     def on_url(self, url: bytes) -> None:
-        super().on_url(url)
+        self.url += url
         if len(self.url) > self.limits.max_url_bytes:
             raise _size_error(414, "url", self.limits.max_url_bytes)
 
+    def on_header(self, name: bytes, value: bytes) -> None:
+        # uvicorn's, counting the head's size as it goes
+        name = name.lower()
+        value = value.rstrip(b" \t")  # llhttp keeps trailing whitespace, which is not the value's
+        if name == b"expect" and value.lower() == b"100-continue":
+            self.expect_100_continue = True
+        elif name == b"content-length":
+            self._content_length = value
+        self.headers.append((name, value))
+        self._head_size += len(name) + len(value) + 4
+
     def on_headers_complete(self) -> None:
+        self.check_head()
+        super().on_headers_complete()
+
+    def check_head(self) -> None:
+        """The head's limits, once it is complete (raises `_Refused`)."""
         self._in_head = False
-        size = len(self.url) + sum(len(name) + len(value) + 4 for name, value in self.headers)
-        if size > self.limits.max_header_bytes:  # a head that arrived in one piece
+        if len(self.url) + self._head_size > self.limits.max_header_bytes:  # a head in one piece
             raise _size_error(431, "headers", self.limits.max_header_bytes)
-        length = next((value for name, value in self.headers if name == b"content-length"), b"")
+        length = self._content_length
         if length.isdigit() and int(length) > self.limits.max_body_bytes:
             raise _size_error(413, "body", self.limits.max_body_bytes)
-        super().on_headers_complete()
 
     def on_body(self, body: bytes) -> None:
         self._body_bytes += len(body)
@@ -152,23 +190,44 @@ class LimitedProtocol(HttpToolsProtocol):
         super().on_body(body)
 
     def on_message_complete(self) -> None:
-        self._disarm()
+        self._request_since = None
         self._started = False
         super().on_message_complete()
 
-    # timeout and refusal
+    # timeouts and refusal
 
-    def _arm(self) -> None:
-        self._deadline = self.loop.call_later(self.limits.request_timeout, self._timed_out)
+    def _watch(self) -> None:
+        """Make sure the timer runs (a deadline has started)."""
+        if self._timer is None:
+            self._timer = self.loop.call_later(self._period, self._on_timer)
 
-    def _disarm(self) -> None:
-        if self._deadline is not None:
-            self._deadline.cancel()
-            self._deadline = None
+    def _stop_watching(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        self._request_since = self._idle_since = None
+
+    def _on_timer(self) -> None:
+        self._timer = None
+        now = self.loop.time()
+        if self._request_since is not None:
+            due = self._request_since + self.limits.request_timeout
+            if now >= due - _EARLY:
+                self._timed_out()
+                return
+        elif self._idle_since is not None:
+            due = self._idle_since + self.limits.keep_alive
+            if now >= due - _EARLY:
+                if not self.transport.is_closing():
+                    self.transport.close()
+                return
+        else:
+            return  # a reply is pending: no deadline runs until it is written
+        self._timer = self.loop.call_at(min(due, now + self._period), self._on_timer)
 
     def _timed_out(self) -> None:
-        self._deadline = None
         if not self._started:  # nothing sent: no request to answer
+            self._stop_watching()
             self.transport.close()
             return
         seconds = f"{self.limits.request_timeout:g}"
@@ -176,7 +235,7 @@ class LimitedProtocol(HttpToolsProtocol):
 
     def _refuse(self, refused: _Refused) -> None:
         """Answer with the envelope where the connection's state allows, then close."""
-        self._disarm()
+        self._stop_watching()
         cycle: Any = self.cycle
         answer = True
         if cycle is not None and not cycle.response_complete:
@@ -189,6 +248,9 @@ class LimitedProtocol(HttpToolsProtocol):
         if answer and not self.transport.is_closing():
             self.transport.write(refusal(refused.status, refused.field, refused.detail))
         self.transport.close()
+
+
+_EARLY = 0.002  # a timer may fire a clock tick before its time (uvloop's is in milliseconds)
 
 
 def _size_error(status: int, field: str, limit: int) -> _Refused:

@@ -16,7 +16,8 @@ import uvicorn
 
 from ._app import create_mock_app
 from ._config import MockConfig
-from ._limits import Limits, protocol_class
+from ._limits import Limits
+from ._protocol import protocol_class
 
 
 class _Server(uvicorn.Server):
@@ -81,7 +82,7 @@ def serve(
     config = config or MockConfig()
     tls = (config.tls_cert, config.tls_key) if config.tls_cert and config.tls_key else None
     app = create_mock_app(config)
-    serve_app(app, host, port, on_ready, stop=stop, limits=Limits.of(config), tls=tls)
+    serve_app(app, host, port, on_ready, stop=stop, limits=Limits.of(config), tls=tls, direct=True)
 
 
 def serve_app(
@@ -93,15 +94,17 @@ def serve_app(
     stop: threading.Event | None = None,
     limits: Limits | None = None,
     tls: tuple[str, str] | None = None,
+    direct: bool = False,
 ) -> None:
     """Serve any ASGI app the way `serve` does (the benchmark's baseline uses this too);
-    `tls` is (certificate file, key file) for HTTPS."""
+    `tls` is (certificate file, key file) for HTTPS. `direct` (a `MockApp` only): its API
+    requests skip the ASGI layer (`_protocol`)."""
     sock = bind_socket(host, port)
     url = base_url(sock, secure=tls is not None)
     limits = limits or Limits.of(MockConfig())
     uv_config = uvicorn.Config(
         app,
-        http=protocol_class(limits),
+        http=protocol_class(limits, app.api, app.uvicorn_prefixes) if direct else protocol_class(limits),
         # Idle connections (MockConfig.keep_alive_seconds). Typed int, but only given to call_later.
         timeout_keep_alive=cast(int, limits.keep_alive),
         access_log=False,

@@ -162,9 +162,12 @@ def data_body(data: Any, meta: dict[str, Any] | None = None) -> dict[str, Any]:
     return {"data": data, "meta": meta} if meta is not None else {"data": data}
 
 
+_COMPACT = json.JSONEncoder(separators=(",", ":"))  # `json.dumps` with options builds one per call
+
+
 def encode_json(value: Any) -> bytes:
     """Compact JSON, as both sides send it."""
-    return json.dumps(value, separators=(",", ":")).encode()
+    return _COMPACT.encode(value).encode()
 
 
 def data_envelope() -> tuple[bytes, bytes]:
