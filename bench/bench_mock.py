@@ -8,11 +8,14 @@
    on the 12-request sign-up flow of `bench_flow_overhead.py`, 64 users, no pauses: the
    mock's CPU per request beside the generator's, over the same steady window. The goal
    (issue 19) is mock <= 0.5 x generator: one mock core outlasts two generator cores.
+   The mock is not saturated here, so each request pays its own wake-up;
+4. `capacity`: the same requests (authload's heads and bodies, fresh users and tokens) from
+   the raw generator, the mock flat out: its capacity, beside the generator's rate in (3).
 
 With two or more cores, every server is pinned to core 0 and every generator to
-core 1, so each side has one core. (1) and (2) use a raw-socket keep-alive
+core 1, so each side has one core. (1), (2) and (4) use a raw-socket keep-alive
 generator that is much cheaper per request than the servers; its CPU use is
-printed, so a saturated generator would show. Rounds alternate (1), (2) and (3),
+printed, so a saturated generator would show. Rounds alternate (1) to (4),
 the order reversed every other round; mean, spread and per-round ratios are printed.
 
     /work/venv/bin/python bench/bench_mock.py            # about 2 minutes, loopback only
@@ -22,6 +25,7 @@ the order reversed every other round; mean, spread and per-round ratios are prin
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import resource
@@ -122,6 +126,85 @@ def raw_load(base_url: str, request: bytes, connections: int, duration: float) -
     return done / elapsed, load
 
 
+_SERIALS = itertools.count(1)  # uids unique across calls: a mock may keep the users of the last
+
+
+class _FlowConnection:
+    """One raw connection replaying the 12-request flow with authload's own requests (the
+    same heads and bodies as the generator sends: see `_flow_request`)."""
+
+    __slots__ = ("sock", "buffer", "step", "uid", "token")
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock, self.buffer, self.step, self.uid, self.token = sock, bytearray(), 0, "", ""
+
+
+def raw_flow_load(
+    base_url: str, app_id: str, api_key: str, connections: int, duration: float
+) -> tuple[float, float]:
+    """Like `raw_load`, on the 12-request flow: each connection creates a user, mints its
+    token, logs in and out five times, then starts over with a new user."""
+    host, port = base_url.removeprefix("http://").split(":")
+    selector = selectors.DefaultSelector()
+    for _ in range(connections):
+        flow = _FlowConnection(socket.create_connection((host, int(port))))
+        flow.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        flow.uid = f"capacity-{os.getpid()}-{next(_SERIALS)}"
+        flow.sock.sendall(_flow_request(flow, app_id, api_key))
+        selector.register(flow.sock, selectors.EVENT_READ, flow)
+    done, errors = 0, 0
+    cpu0, start = _own_cpu(), time.perf_counter()
+    end = start + duration
+    while time.perf_counter() < end:
+        for key, _ in selector.select(0.5):
+            flow = key.data
+            buffer = flow.buffer
+            buffer += flow.sock.recv(65536)
+            complete = _complete_response(buffer)
+            if complete == 0:
+                continue
+            if not buffer.startswith(b"HTTP/1.1 200"):
+                errors += 1
+            if flow.step == 1:
+                at = buffer.find(b'"authToken":"') + 13
+                flow.token = buffer[at : buffer.find(b'"', at)].decode()
+            del buffer[:complete]
+            done += 1
+            flow.step = (flow.step + 1) % 12
+            if flow.step == 0:
+                flow.uid = f"capacity-{os.getpid()}-{next(_SERIALS)}"
+            flow.sock.sendall(_flow_request(flow, app_id, api_key))
+    elapsed = time.perf_counter() - start
+    load = (_own_cpu() - cpu0) / elapsed
+    for key in list(selector.get_map().values()):
+        key.fileobj.close()  # type: ignore[union-attr]
+    if errors:
+        print(f"  !! {errors} non-200 replies", file=sys.stderr)
+    return done / elapsed, load
+
+
+_GENERATOR_HEADERS = {
+    **wire.JSON_HEADERS,
+    wire.H_SDK: "authload@0.1",
+}
+_LOGIN_BODY = b'{"platform":"WEB","appInfo":{"version":"authload","apiVersion":"v3.0"}}'
+
+
+def _flow_request(flow: _FlowConnection, app_id: str, api_key: str) -> bytes:
+    """The flow's next request, with the headers authload's generator sends."""
+    common = {**_GENERATOR_HEADERS, wire.H_APP_ID: app_id}
+    if flow.step == 0:
+        body = json.dumps({"uid": flow.uid, "name": f"Load {flow.uid}"}, separators=(",", ":")).encode()
+        return _http_request("POST", wire.rest_path(wire.USERS), {**common, wire.H_API_KEY: api_key}, body)
+    if flow.step == 1:
+        path = wire.rest_path(wire.AUTH_TOKENS, uid=flow.uid)
+        return _http_request("POST", path, {**common, wire.H_API_KEY: api_key}, b'{"force":true}')
+    headers = {**common, wire.H_AUTH_TOKEN: flow.token}
+    if flow.step % 2 == 0:
+        return _http_request("PUT", wire.client_path(wire.ME), headers, _LOGIN_BODY)
+    return _http_request("DELETE", wire.client_path(wire.ME), headers, b"")
+
+
 def _complete_response(buffer: bytearray) -> int:
     """Length of the first complete response in `buffer`, or 0."""
     head_end = buffer.find(b"\r\n\r\n")
@@ -154,8 +237,9 @@ _SDK_BODY = json.dumps(
 
 
 def _http_request(method: str, path: str, headers: dict[str, str], body: bytes) -> bytes:
-    lines = [f"{method} {path} HTTP/1.1", "Host: 127.0.0.1", f"Content-Length: {len(body)}"]
+    lines = [f"{method} {path} HTTP/1.1", "Host: 127.0.0.1"]
     lines += [f"{name}: {value}" for name, value in headers.items()]
+    lines += ["Accept-Encoding: gzip, deflate, br"] + ([f"Content-Length: {len(body)}"] if body else [])
     return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
 
 
@@ -230,18 +314,21 @@ def main() -> None:
     baseline: list[dict[str, float]] = []
     mocked: list[dict[str, float]] = []
     flows: list[dict[str, float]] = []
+    capacity: list[dict[str, float]] = []
     with tempfile.TemporaryDirectory() as tmp, MockProcess(MockConfig()) as mock:
         assert mock.pid is not None
         pin(mock.pid, SERVER_CPU)
-        token = _mint_token(mock)
         app_id = mock.config.app_id
-        me = _http_request(
-            "PUT", wire.client_path(wire.ME), {wire.H_APP_ID: app_id, wire.H_AUTH_TOKEN: token}, _SDK_BODY
-        )
+
+        def me() -> bytes:
+            """`PUT /me` with a fresh token: a flow run resets the mock, its tokens with it."""
+            headers = {wire.H_APP_ID: app_id, wire.H_AUTH_TOKEN: _mint_token(mock)}
+            return _http_request("PUT", wire.client_path(wire.ME), headers, _SDK_BODY)
+
         plain = _http_request("PUT", "/", {wire.H_APP_ID: app_id}, _SDK_BODY)
         print(f"cores: {os.cpu_count()}  servers on core {SERVER_CPU}, generators on core {LOAD_CPU}")
         conns, secs = args.connections, args.duration
-        raw_load(mock.base_url, me, conns, 0.5)  # warm-up: caches, JIT-free but page-in
+        raw_load(mock.base_url, me(), conns, 0.5)  # warm-up: caches, JIT-free but page-in
         sides: dict[str, Callable[[], None]] = {
             "baseline": lambda: baseline.append(
                 _measure(
@@ -249,9 +336,18 @@ def main() -> None:
                 )
             ),
             "mock": lambda: mocked.append(
-                _measure("(2) mock PUT /v3.0/me", lambda: raw_load(mock.base_url, me, conns, secs), mock.pid)
+                _measure(
+                    "(2) mock PUT /v3.0/me", lambda: raw_load(mock.base_url, me(), conns, secs), mock.pid
+                )
             ),
             "flow": lambda: flows.append(flow_run(mock, Path(tmp), args.users, 3.0, args.flow_window)),
+            "capacity": lambda: capacity.append(
+                _measure(
+                    "(4) mock flat out, flow",
+                    lambda: raw_flow_load(mock.base_url, app_id, mock.config.rest_api_key, conns, secs),
+                    mock.pid,
+                )
+            ),
         }
         for index in range(args.rounds):
             print(f"round {index + 1}")
@@ -272,6 +368,14 @@ def main() -> None:
         f"{_spread([f['generator_us'] for f in flows])} us/req"
     )
     print(f"      mock/generator CPU per request: {_spread([f['ratio'] for f in flows], 2)}  (goal <= 0.50)")
+    print(
+        f"  (4) the mock flat out, the flow's requests: {_spread([c['server_us'] for c in capacity])} us/req"
+    )
+    served = statistics.median(c["rate"] / f["rps"] for c, f in zip(capacity, flows, strict=True))
+    print(
+        f"      one mock core serves {served:.2f}x the requests/s of one generator core"
+        " (median of paired rounds; 2.00 is two generator cores)"
+    )
 
 
 if __name__ == "__main__":
