@@ -117,13 +117,7 @@ def raw_load(base_url: str, request: bytes, connections: int, duration: float) -
                 del buffer[:complete]
                 done += 1
                 sock.sendall(request)
-    elapsed = time.perf_counter() - start
-    load = (_own_cpu() - cpu0) / elapsed
-    for key in list(selector.get_map().values()):
-        key.fileobj.close()  # type: ignore[union-attr]
-    if errors:
-        print(f"  !! {errors} non-200 replies", file=sys.stderr)
-    return done / elapsed, load
+    return _close(selector, done, errors, start, cpu0)
 
 
 _SERIALS = itertools.count(1)  # uids unique across calls: a mock may keep the users of the last
@@ -174,13 +168,7 @@ def raw_flow_load(
             if flow.step == 0:
                 flow.uid = f"capacity-{os.getpid()}-{next(_SERIALS)}"
             flow.sock.sendall(_flow_request(flow, app_id, api_key))
-    elapsed = time.perf_counter() - start
-    load = (_own_cpu() - cpu0) / elapsed
-    for key in list(selector.get_map().values()):
-        key.fileobj.close()  # type: ignore[union-attr]
-    if errors:
-        print(f"  !! {errors} non-200 replies", file=sys.stderr)
-    return done / elapsed, load
+    return _close(selector, done, errors, start, cpu0)
 
 
 _GENERATOR_HEADERS = {
@@ -203,6 +191,19 @@ def _flow_request(flow: _FlowConnection, app_id: str, api_key: str) -> bytes:
     if flow.step % 2 == 0:
         return _http_request("PUT", wire.client_path(wire.ME), headers, _LOGIN_BODY)
     return _http_request("DELETE", wire.client_path(wire.ME), headers, b"")
+
+
+def _close(
+    selector: selectors.BaseSelector, done: int, errors: int, start: float, cpu0: float
+) -> tuple[float, float]:
+    """Close the connections; requests/s since `start` and our CPU use since `cpu0`."""
+    elapsed = time.perf_counter() - start
+    load = (_own_cpu() - cpu0) / elapsed
+    for key in list(selector.get_map().values()):
+        key.fileobj.close()  # type: ignore[union-attr]
+    if errors:
+        print(f"  !! {errors} non-200 replies", file=sys.stderr)
+    return done / elapsed, load
 
 
 def _complete_response(buffer: bytearray) -> int:
