@@ -37,7 +37,7 @@ class MockApp(Starlette):
         routes = [*admin_routes(self.mock), WebSocketRoute("/", websocket_endpoint(self.mock))]
         super().__init__(routes=routes)
         self.api = HttpPipeline(self.mock, API_ROUTES)
-        self.uvicorn_prefixes = (ADMIN_PREFIX,)  # paths the direct path leaves to ASGI
+        self.asgi_prefixes = (ADMIN_PREFIX,)  # paths served as ASGI cycles, not on the direct path
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] == "http" and not scope["path"].startswith(ADMIN_PREFIX):

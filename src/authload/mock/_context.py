@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any, Literal
 from urllib.parse import parse_qsl
 
@@ -75,21 +76,60 @@ class MockState:
         return ApiError(code, message, status=self.statuses.get(code, 400), details=details)
 
 
-@dataclass(slots=True)
-class Call:
-    """One API request, as handlers see it."""
+NO_PARAMS: Mapping[str, str] = MappingProxyType({})  # a route without path parameters
 
-    state: MockState
-    method: str
-    path: str
-    params: dict[str, str]
-    headers: dict[bytes, bytes]
-    body: bytes
-    query_string: bytes = b""
-    scope: Scope | None = None  # the API key's scope, on REST routes
-    token: str | None = None  # the auth token, on client routes
-    token_record: TokenRecord | None = None
-    user: UserRecord | None = None  # the token's user, on client routes
+
+class Call:
+    """One API request, as the pipeline and its handlers see it (built once, by the front end).
+
+    Header names are lower-case (the last of a repeated header wins); `params` are the
+    route's path parameters and `scope`, `token`, `token_record` and `user` who is calling,
+    filled in by the pipeline. (A plain slotted class: one is built per request.)
+    """
+
+    __slots__ = (
+        "state",
+        "method",
+        "path",
+        "headers",
+        "body",
+        "query_string",
+        "client",
+        "keep_alive",
+        "too_big",
+        "params",
+        "scope",
+        "token",
+        "token_record",
+        "user",
+    )
+
+    def __init__(
+        self,
+        state: MockState,
+        method: str,
+        path: str,
+        headers: dict[bytes, bytes],
+        body: bytes = b"",
+        query_string: bytes = b"",
+        client: tuple[str, int] | None = None,
+        keep_alive: bool = True,
+        too_big: bool = False,
+    ) -> None:
+        self.state = state
+        self.method = method
+        self.path = path
+        self.headers = headers
+        self.body = body
+        self.query_string = query_string
+        self.client = client
+        self.keep_alive = keep_alive  # (the connection's business: its protocol answers accordingly)
+        self.too_big = too_big  # the body was over `max_body_bytes` (drained, not kept whole)
+        self.params = NO_PARAMS
+        self.scope: Scope | None = None  # the API key's scope, on REST routes
+        self.token: str | None = None  # the auth token, on client routes
+        self.token_record: TokenRecord | None = None
+        self.user: UserRecord | None = None  # the token's user, on client routes
 
     def header(self, name: str) -> str | None:
         """A request header by case-insensitive name."""

@@ -26,7 +26,6 @@ import logging
 import socket
 import struct
 from collections.abc import Coroutine
-from dataclasses import dataclass
 from typing import Any, Protocol
 
 from ..common._errors import ApiError, TransportError
@@ -40,10 +39,11 @@ from ._ratelimit import Verdict
 from ._router import Router
 
 Headers = list[tuple[bytes, bytes]]
+NO_HEADERS: Headers = []  # a reply with no extra headers (shared: never written to)
 Later = Coroutine[Any, Any, None] | None  # what is left of a request that has to wait, if any
 UNKNOWN_ROUTE = "unknown"
 _log = logging.getLogger("authload.mock")
-_JSON = b"application/json"
+JSON = b"application/json"
 _RATE_NAMES = tuple((a.lower().encode(), b.lower().encode()) for a, b in wire.RATE_LIMIT_HEADERS)
 _RETRY_AFTER = wire.H_RETRY_AFTER.lower().encode()
 
@@ -80,7 +80,7 @@ async def read_body(receive: Any, limit: int) -> tuple[bytes, bool] | None:
 
 
 async def send_reply(
-    send: Any, status: int, body: bytes, headers: Headers, content_type: bytes = _JSON
+    send: Any, status: int, body: bytes, headers: Headers, content_type: bytes = JSON
 ) -> None:
     """A complete reply with Content-Length."""
     start = [(b"content-type", content_type), (b"content-length", str(len(body)).encode()), *headers]
@@ -90,7 +90,7 @@ async def send_reply(
 
 async def send_slowly(send: Any, status: int, body: bytes, headers: Headers, fault: SlowBodyFault) -> None:
     """Headers at once, then the body in chunks with a pause before each but the first."""
-    start = [(b"content-type", _JSON), (b"content-length", str(len(body)).encode()), *headers]
+    start = [(b"content-type", JSON), (b"content-length", str(len(body)).encode()), *headers]
     await send({"type": "http.response.start", "status": status, "headers": start})
     for offset in range(0, len(body), fault.chunk_bytes):
         if offset:
@@ -121,23 +121,10 @@ def _error_bytes(error: ApiError) -> bytes:
     return wire.encode_json(wire.error_body(error.error_code, error.message, error.details or None))
 
 
-@dataclass(slots=True)
-class Request:
-    """One whole API request, as the pipeline sees it (header names lower-case, last one wins)."""
-
-    method: str
-    path: str
-    query_string: bytes
-    headers: dict[bytes, bytes]
-    body: bytes
-    too_big: bool  # the body was over `max_body_bytes` (it was drained, not kept whole)
-    client: tuple[str, int] | None
-
-
 class Responder(Protocol):
     """Where a request's reply goes. `reply` and `reset` finish the request."""
 
-    def reply(self, status: int, body: bytes, headers: Headers, content_type: bytes = _JSON) -> None:
+    def reply(self, status: int, body: bytes, headers: Headers, content_type: bytes = JSON) -> None:
         """A complete reply with Content-Length."""
 
     def reset(self) -> None:
@@ -157,7 +144,7 @@ class AsgiResponder:
         self._reply: tuple[int, bytes, Headers, bytes] | None = None
         self._reset = False
 
-    def reply(self, status: int, body: bytes, headers: Headers, content_type: bytes = _JSON) -> None:
+    def reply(self, status: int, body: bytes, headers: Headers, content_type: bytes = JSON) -> None:
         self._reply = (status, body, headers, content_type)
 
     def reset(self) -> None:
@@ -180,6 +167,9 @@ class HttpPipeline:
         self.state = state
         self.router = Router(routes)
         self.app_check = AppCheck(state)
+        # No fault rules (capacity queues are fault rules too) and no rate limits: a request
+        # goes straight from its route to its handler (`handle`). Both are fixed by the config.
+        self._plain = not state.config.faults and state.limiter is None
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         """The pipeline as a plain ASGI app (HTTP only)."""
@@ -188,56 +178,58 @@ class HttpPipeline:
             return
         body, too_big = received
         headers: dict[bytes, bytes] = dict(scope["headers"])
-        request = Request(
-            scope["method"], scope["path"], scope["query_string"], headers, body, too_big, scope.get("client")
+        call = Call(
+            self.state,
+            scope["method"],
+            scope["path"],
+            headers,
+            body,
+            scope["query_string"],
+            scope.get("client"),
+            too_big=too_big,
         )
         responder = AsgiResponder(send)
-        later = self.handle(request, responder)
+        later = self.handle(call, responder)
         if later is not None:
             await later
         await responder.flush()
 
-    def handle(self, request: Request, out: Responder) -> Later:
-        """Serve `request` through `out`; returns the rest as a coroutine when it has to wait."""
+    def handle(self, call: Call, out: Responder) -> Later:
+        """Serve `call` through `out`; returns the rest as a coroutine when it has to wait."""
         state = self.state
-        found = self.router.match(request.method, request.path)
-        route, params = found if found is not None else (None, {})
-        counters = state.counters.route(route.name if route is not None else UNKNOWN_ROUTE)
+        found = self.router.match(call.method, call.path)
+        if found is None:
+            route = None
+            counters = state.counters.route(UNKNOWN_ROUTE)
+        else:
+            route, call.params = found
+            counters = state.counters.route(route.name)
         counters.requests += 1
-        plan = state.faults.plan(route.name, request.method, request.path) if route is not None else None
-        waits = plan is not None and plan.latency_hits > 0
-        queued = route is not None and state_has_queues(state)
-        if waits or queued:
-            return self._wait_then_finish(request, out, route, params, counters, plan)
-        return self._finish(request, out, route, params, counters, plan)
+        if self._plain or route is None:  # (no fault, queue or limit applies to an unknown route)
+            status, payload, code = self._run(call, route)
+            _count(counters, status, code)
+            out.reply(status, payload, NO_HEADERS)
+            return None
+        plan = state.faults.plan(route.name, call.method, call.path)
+        if (plan is not None and plan.latency_hits > 0) or state_has_queues(state):
+            return self._wait_then_finish(call, out, route, counters, plan)
+        return self._finish(call, out, route, counters, plan)
 
     async def _wait_then_finish(
-        self,
-        request: Request,
-        out: Responder,
-        route: Route | None,
-        params: dict[str, str],
-        counters: RouteCounters,
-        plan: FaultPlan | None,
+        self, call: Call, out: Responder, route: Route, counters: RouteCounters, plan: FaultPlan | None
     ) -> None:
         if plan is not None and plan.latency_hits:
             counters.faults["latency"] = counters.faults.get("latency", 0) + plan.latency_hits
             await asyncio.sleep(plan.delay)
-        if route is not None and state_has_queues(self.state):
+        if state_has_queues(self.state):
             if not await self._wait_for_capacity(out, counters, route.name):
                 return
-        later = self._finish(request, out, route, params, counters, plan)
+        later = self._finish(call, out, route, counters, plan)
         if later is not None:
             await later
 
     def _finish(
-        self,
-        request: Request,
-        out: Responder,
-        route: Route | None,
-        params: dict[str, str],
-        counters: RouteCounters,
-        plan: FaultPlan | None,
+        self, call: Call, out: Responder, route: Route, counters: RouteCounters, plan: FaultPlan | None
     ) -> Later:
         """Rate limit, terminal faults, checks and handler, the reply."""
         extra = self._rate_limit(out, counters, route)
@@ -247,7 +239,7 @@ class HttpPipeline:
         if terminal is not None and not (isinstance(terminal, ResetFault) and terminal.after_handler):
             self._terminal(out, counters, terminal, extra)
             return None
-        status, payload, code = self._run(request, route, params)
+        status, payload, code = self._run(call, route)
         if plan is not None and isinstance(plan.terminal, ResetFault):  # reset after processing
             bump(counters.faults, "reset")
             out.reset()
@@ -268,17 +260,17 @@ class HttpPipeline:
                 bump(counters.faults, "capacity")
                 error = self.state.error(wire.ERR_SERVICE_UNAVAILABLE)
                 _count(counters, error.status, error.error_code)
-                out.reply(error.status, _error_bytes(error), [])
+                out.reply(error.status, _error_bytes(error), NO_HEADERS)
                 return False
             if wait > 0:
                 await asyncio.sleep(wait)
         return True
 
-    def _rate_limit(self, out: Responder, counters: RouteCounters, route: Route | None) -> Headers | None:
+    def _rate_limit(self, out: Responder, counters: RouteCounters, route: Route) -> Headers | None:
         """The rate-limit headers, or None once a 429 has been sent."""
         limiter = self.state.limiter
-        if route is None or limiter is None:
-            return []
+        if limiter is None:
+            return NO_HEADERS
         verdict = limiter.check(route.tier)
         extra = rate_headers(verdict)
         if verdict.allowed:
@@ -289,27 +281,16 @@ class HttpPipeline:
         out.reply(error.status, _error_bytes(error), extra)
         return None
 
-    def _run(
-        self, request: Request, route: Route | None, params: dict[str, str]
-    ) -> tuple[int, bytes, str | None]:
+    def _run(self, call: Call, route: Route | None) -> tuple[int, bytes, str | None]:
         """Checks and handler: `(status, body, error code or None)`."""
         state = self.state
         try:
             if route is None:
-                raise state.error(wire.ERR_API_NOT_FOUND, method=request.method, path=request.path)
+                raise state.error(wire.ERR_API_NOT_FOUND, method=call.method, path=call.path)
             if route.auth != "app":  # the sample app server is the app's own, not CometChat's
-                self.app_check.check(request.headers, request.client)
-            call = Call(
-                state,
-                request.method,
-                request.path,
-                params,
-                request.headers,
-                request.body,
-                request.query_string,
-            )
+                self.app_check.check(call.headers, call.client)
             authenticate(call, route)
-            if request.too_big:  # (a real server refuses it earlier, see `_limits`)
+            if call.too_big:  # (a real server refuses it earlier, see `_limits`)
                 limit = state.config.max_body_bytes
                 details: dict[str, object] = {"body": [f"The body may not be greater than {limit} bytes."]}
                 raise ApiError(
@@ -322,7 +303,7 @@ class HttpPipeline:
         except ApiError as error:
             return error.status, _error_bytes(error), error.error_code
         except Exception:  # a mock bug: answer (and count) a 500 envelope rather than a bare 500
-            _log.exception("mock handler failed: %s %s", request.method, request.path)
+            _log.exception("mock handler failed: %s %s", call.method, call.path)
             failed = state.error(wire.ERR_OPERATION_FAILED)
             return failed.status, _error_bytes(failed), failed.error_code
 
@@ -351,6 +332,7 @@ def _fault_error(state: MockState, fault: ErrorFault) -> bytes:
 
 
 def _count(counters: RouteCounters, status: int, code: str | None) -> None:
-    counters.status[status] = counters.status.get(status, 0) + 1
+    statuses = counters.status
+    statuses[status] = statuses.get(status, 0) + 1
     if code is not None:
         counters.codes[code] = counters.codes.get(code, 0) + 1

@@ -1,20 +1,25 @@
-"""The mock's HTTP/1.1 protocol: CometChat API requests answered straight on the transport.
+"""The mock's HTTP/1.1 protocol: API requests answered in the parser's callbacks.
 
-uvicorn serves a request as an ASGI cycle: a scope, a task, `receive` and
-`send` messages, header checks on the way out. For the API that is most of the
-mock's CPU per request, so here an API request skips it: once its body is in,
-`HttpPipeline.handle` runs in the parser's callback and the reply is written
-at once (`_Direct` is both the request's cycle and its `Responder`). A request
-that has to wait (a latency fault, a capacity queue, a slow body) continues in
-a task; only then is there one.
+uvicorn runs the server (sockets, TLS, signals, graceful shutdown) and the
+WebSocket protocol; this is its `http=` protocol class, on httptools (llhttp).
+The parser's header callback is a dict's `__setitem__` (no Python frame per
+header); names are lower-cased and trailing blanks dropped from values once the
+head is complete. A header repeated under one name keeps its last value; under
+names that differ only in case, one of them.
 
-Everything else keeps uvicorn's own path, unchanged: the admin routes
-(`/_mock/*`), the WebSocket upgrade on `/`, HEAD, `Expect: 100-continue` and
-HTTP/1.0. The limits of `_limits.LimitedProtocol` apply to both paths.
+- An API request (`api` set, a path outside `asgi_prefixes`, HTTP/1.1, not HEAD,
+  no `Expect`) is a `Call` for `HttpPipeline.handle` once its body is in, answered
+  on the transport at once: no ASGI scope, task or messages. Only a request that
+  has to wait (a latency fault, a capacity queue, a slow body) gets a task.
+- Every other request (the admin routes; every request of a plain ASGI app) runs
+  as uvicorn's own ASGI cycle (`RequestResponseCycle`), so its behaviour is uvicorn's.
+- A WebSocket upgrade hands the connection to uvicorn's WebSocket protocol.
 
-A `_Direct` carries the fields of uvicorn's `RequestResponseCycle` that the
-protocol reads (`response_complete`, `disconnected`, `keep_alive`, ...), so
-pipelined requests queue behind an unfinished reply of either kind, in order.
+A connection answers its requests in order: one read while an earlier one is
+being answered waits in `_queue` (and reading pauses until it is empty). The
+limits of `_limits` (sizes, time) apply to every request. This runs once per
+request on the mock's hot path: it is written for few bytecodes, and says so
+where that shaped it.
 """
 
 from __future__ import annotations
@@ -24,245 +29,440 @@ import logging
 import socket
 import struct
 import urllib.parse
-from typing import Any, ClassVar
+from collections import deque
+from collections.abc import Callable
+from typing import Any, ClassVar, cast
 
 import httptools
-from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
+from uvicorn.config import Config
+from uvicorn.protocols.http.flow_control import HIGH_WATER_LIMIT, FlowControl
+from uvicorn.protocols.http.httptools_impl import STATUS_LINE, RequestResponseCycle
+from uvicorn.protocols.utils import get_local_addr, get_remote_addr, is_ssl
+from uvicorn.server import ServerState
 
 from ..protocol import wire
 from ._config import SlowBodyFault
-from ._http import Headers, HttpPipeline, Later, Request
-from ._limits import LimitedProtocol, Limits
+from ._context import Call, MockState
+from ._http import JSON, Headers, HttpPipeline, Later
+from ._limits import DeadlineWatch, Limits, Refused, not_http, refusal, size_error
 
 _log = logging.getLogger("authload.mock")
-_JSON = b"application/json"
+_uvicorn_log = logging.getLogger("uvicorn.error")
+_OK_JSON = STATUS_LINE[200] + b"content-type: application/json\r\ncontent-length: "
 _LINGER_RST = struct.pack("ii", 1, 0)
+_BLANKS = b" \t"
+_SLASH, _HASH = ord("/"), b"#"
+
+Pending = Call | RequestResponseCycle  # a request read (or its ASGI cycle), not yet answered
 
 
-class _NoEvent:
-    """uvicorn's protocol sets its cycle's `message_event`; a direct request waits on nothing."""
+class MockProtocol(DeadlineWatch, asyncio.Protocol):
+    """One HTTP/1.1 connection (the class attributes are set on a subclass: `protocol_class`)."""
 
-    __slots__ = ()
+    api: ClassVar[HttpPipeline | None]  # None: every request is an ASGI cycle
+    state: ClassVar[MockState | None]  # the API's
+    asgi_prefixes: ClassVar[tuple[str, ...]]  # paths that are ASGI cycles even with `api`
+    on_header: Callable[[bytes, bytes], None]  # the parser's header callback (a dict's `__setitem__`)
 
-    def set(self) -> None:
-        pass
+    def __init__(
+        self,
+        config: Config,
+        server_state: ServerState,
+        app_state: dict[str, Any],
+        _loop: asyncio.AbstractEventLoop | None = None,
+    ) -> None:  # (uvicorn's signature for `http=` classes)
+        if not config.loaded:
+            config.load()
+        self.config, self.app = config, config.loaded_app
+        self.server_state, self.app_state = server_state, app_state
+        self.loop = _loop or asyncio.get_event_loop()
 
+    # --- asyncio.Protocol ----------------------------------------------------------
 
-_NO_EVENT = _NoEvent()
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        self.transport, self.flow = transport, FlowControl(transport)
+        self.client, self.server = get_remote_addr(transport), get_local_addr(transport)
+        self.scheme = "https" if is_ssl(transport) else "http"
+        self._fields: dict[bytes, bytes] = {}
+        self.on_header = self._fields.__setitem__
+        self.parser = httptools.HttpRequestParser(self)
+        try:  # a request pipelined behind `Connection: close` is not an error before its turn
+            self.parser.set_dangerous_leniencies(lenient_data_after_close=True)
+        except AttributeError:  # httptools < 0.6.3
+            pass
+        self._feed, self._time = self.parser.feed_data, self.loop.time
+        self._url = self._body = b""
+        self._body_bytes = 0
+        self._reading: Pending | None = None  # the request whose head or body is arriving
+        self._answering: Pending | None = None  # the request being answered
+        self._queue: deque[Pending] = deque()  # requests read, waiting for their turn
+        self._websocket: tuple[bytes, bytes, dict[bytes, bytes]] | None = None  # an upgrade's head
+        self._in_message = self._in_head = False
+        self._received = self._chunk_start = self._message_mark = 0  # bytes, for the head limit
+        self._now = self._time()
+        self.start_watch(self._now)
+        self.server_state.connections.add(self)  # type: ignore[arg-type]
 
-
-def _status_line(status: int) -> bytes:
-    line = STATUS_LINE.get(status)
-    return line if line is not None else b"HTTP/1.1 %d \r\n" % status
-
-
-class _Direct:
-    """One API request on the direct path: its cycle state and its `Responder`."""
-
-    __slots__ = (
-        "protocol",
-        "request",
-        "body",
-        "more_body",
-        "started",
-        "response_started",
-        "response_complete",
-        "disconnected",
-        "keep_alive",
-        "message_event",
-    )
-
-    def __init__(self, protocol: MockProtocol, request: Request, keep_alive: bool) -> None:
-        self.protocol = protocol
-        self.request = request
-        self.body = b""
-        self.more_body = True
-        self.started = False  # its turn has come (no earlier reply on the connection is pending)
-        self.response_started = self.response_complete = self.disconnected = False
-        self.keep_alive = keep_alive
-        self.message_event = _NO_EVENT
-
-    # Responder
-
-    def reply(self, status: int, body: bytes, headers: Headers, content_type: bytes = _JSON) -> None:
-        if self.response_started or self.disconnected:  # the client is gone (it is still counted)
-            self.response_started = self.response_complete = True
+    def data_received(self, data: bytes) -> None:
+        self._now = self._time()  # the time of every request that begins in this chunk
+        self._chunk_start = self._received
+        self._received += len(data)
+        try:
+            self._feed(data)
+        except httptools.HttpParserUpgrade:
+            self._upgrade()
             return
-        self.response_started = True
-        self.protocol.transport.write(self._head(status, len(body), headers, content_type) + body)
-        self._complete()
+        except httptools.HttpParserError as error:  # our callbacks' exceptions arrive wrapped
+            cause = error.__context__
+            if cause is not None and not isinstance(cause, Refused):
+                _log.error("mock protocol failed", exc_info=cause)  # a mock bug, not the client's
+            self._refuse(cause if isinstance(cause, Refused) else not_http())
+            return
+        # llhttp keeps an unfinished header to itself: count the bytes since the request began
+        if self._in_head and self._received - self._message_mark > self.limits.max_header_bytes:
+            self._refuse(size_error(431, "headers", self.limits.max_header_bytes))
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.server_state.connections.discard(self)
+        self.stop_watch()
+        self._disconnect_cycles()
+        self.flow.resume_writing()
+        if exc is None:
+            self.transport.close()
+
+    def eof_received(self) -> None:
+        pass  # (uvicorn's: the transport closes)
+
+    def pause_writing(self) -> None:
+        self.flow.pause_writing()
+
+    def resume_writing(self) -> None:
+        self.flow.resume_writing()
+        self._drain()
+
+    def shutdown(self) -> None:
+        """uvicorn's graceful shutdown: close now, or once the reply being written is done."""
+        answering = self._answering
+        if answering is None:
+            self.transport.close()
+        else:
+            answering.keep_alive = False
+
+    # --- parser callbacks ----------------------------------------------------------
+
+    def on_message_begin(self) -> None:
+        self._in_message = self._in_head = True
+        self._message_mark = self._chunk_start  # (at or before the request's first byte)
+        self.idle_since = None
+        if self.request_since is None:  # (the first request's clock started at connect)
+            self.request_since = self._now
+            if self._timer is None:
+                self.watch()
+
+    def on_url(self, url: bytes) -> None:
+        self._url += url
+        if len(self._url) > self.limits.max_url_bytes:
+            raise size_error(414, "url", self.limits.max_url_bytes)
+
+    def on_headers_complete(self) -> None:
+        self._in_head = False
+        fields, limits = self._fields, self.limits
+        headers = {name.lower(): value.rstrip(_BLANKS) for name, value in fields.items()}
+        fields.clear()
+        if self._received - self._message_mark > limits.max_header_bytes:  # (an upper bound)
+            size = len(self._url) + sum(len(name) + len(value) + 4 for name, value in headers.items())
+            if size > limits.max_header_bytes:
+                raise size_error(431, "headers", limits.max_header_bytes)
+        length = headers.get(b"content-length")
+        if length is not None and length.isdigit() and int(length) > limits.max_body_bytes:
+            raise size_error(413, "body", limits.max_body_bytes)
+        url, self._url = self._url, b""
+        self._body, self._body_bytes = b"", 0
+        parser = self.parser
+        method = parser.get_method()
+        keep_alive = parser.should_keep_alive()
+        # llhttp keeps an HTTP/1.1 connection alive unless told otherwise, and no other version
+        # without a `Connection` header: only that header leaves the version to be asked.
+        version = "1.1" if keep_alive and b"connection" not in headers else parser.get_http_version()
+        if parser.should_upgrade() and headers.get(b"upgrade", b"").lower() == b"websocket":
+            self._websocket = (method, url, headers)  # `HttpParserUpgrade` follows
+            return
+        if url[0] == _SLASH and _HASH not in url:  # origin form, no fragment
+            raw_path, _, query = url.partition(b"?")
+        else:
+            raw_path, query = _parse_target(url)
+        path = raw_path.decode("ascii")
+        if "%" in path:
+            path = urllib.parse.unquote(path)
+        keep_alive = keep_alive and version != "1.0"
+        expect = headers.get(b"expect")
+        continues = expect is not None and expect.lower() == b"100-continue"
+        if (
+            self.state is not None
+            and version == "1.1"
+            and method != b"HEAD"
+            and not continues
+            and not path.startswith(self.asgi_prefixes)
+        ):
+            name = method.decode("ascii")
+            self._reading = Call(self.state, name, path, headers, b"", query, self.client, keep_alive)
+            return
+        cycle = self._cycle(method, version, path, raw_path, query, headers, continues, keep_alive)
+        self._reading = cycle
+        if self._answering is None and not self._queue:
+            self._start(cycle)
+        else:
+            self._queue.append(cycle)
+            self.flow.pause_reading()
+
+    def on_body(self, body: bytes) -> None:
+        self._body_bytes += len(body)
+        if self._body_bytes > self.limits.max_body_bytes:  # chunked: no Content-Length to check
+            raise size_error(413, "body", self.limits.max_body_bytes)
+        reading = self._reading
+        if type(reading) is Call:
+            self._body += body  # (one piece, for most requests: no copy)
+        elif isinstance(reading, RequestResponseCycle) and not reading.response_complete:
+            reading.body += body
+            if len(reading.body) > HIGH_WATER_LIMIT:
+                self.flow.pause_reading()
+            reading.message_event.set()
+
+    def on_message_complete(self) -> None:
+        self._in_message = False
+        self.request_since = None
+        reading, self._reading = self._reading, None
+        if type(reading) is Call:
+            reading.body, self._body = self._body, b""
+            if self._answering is None and not self._queue and not self.flow.write_paused:
+                if not self.transport.is_closing():  # (after `Connection: close`: not answered)
+                    self._answer(reading)
+            else:
+                self._queue.append(reading)
+                self.flow.pause_reading()
+        elif isinstance(reading, RequestResponseCycle) and not reading.response_complete:
+            reading.more_body = False
+            reading.message_event.set()
+
+    # --- answering, in order ---------------------------------------------------------
+
+    def _answer(self, call: Call) -> None:
+        """Serve an API request; its reply is written before this returns unless it waits."""
+        self._answering = call
+        later = cast(HttpPipeline, self.api).handle(call, self)
+        if later is not None:
+            self._track(self._finish_later(call, later))
+
+    async def _finish_later(self, call: Call, later: Later) -> None:
+        try:
+            await later  # type: ignore[misc]
+        except Exception:  # a mock bug: the connection must not hang on it
+            _log.exception("mock request failed: %s %s", call.method, call.path)
+        if self._answering is call:  # (no reply was written: the bug above)
+            message = wire.ERROR_MESSAGES.get(wire.ERR_OPERATION_FAILED, wire.ERR_OPERATION_FAILED)
+            self.reply(500, wire.encode_json(wire.error_body(wire.ERR_OPERATION_FAILED, message)), [])
+        self._drain()
+
+    def _start(self, cycle: RequestResponseCycle) -> None:
+        self._answering = cycle
+        self._track(cycle.run_asgi(self.app))
+
+    def _track(self, work: Any) -> None:
+        task = self.loop.create_task(work)
+        tasks = self.server_state.tasks
+        task.add_done_callback(tasks.discard)
+        tasks.add(task)
+
+    def _drain(self) -> None:
+        """Answer the requests that waited their turn, in order, while each is answered at once."""
+        queue = self._queue
+        while queue and self._answering is None and not self.flow.write_paused:
+            if self.transport.is_closing():
+                return
+            pending = queue.popleft()
+            if isinstance(pending, Call):
+                self._answer(pending)
+            else:
+                self._start(pending)
+        if not queue:
+            self.flow.resume_reading()
+
+    def _answered(self, keep_alive: bool) -> None:
+        """A reply is written: close, or start the idle clock unless the next request began."""
+        self._answering = None
+        if not keep_alive:
+            self.transport.close()
+        elif self.request_since is None and not self._queue:
+            self.idle_since = self._time()
+            if self._timer is None:
+                self.watch()
+
+    def _asgi_answered(self) -> None:
+        """An ASGI cycle's reply is complete (its `on_response`); it closed the transport itself."""
+        self._answered(True)
+        if not self.transport.is_closing():
+            self._drain()
+
+    # --- Responder (of the API request being answered) --------------------------------
+
+    def reply(self, status: int, body: bytes, headers: Headers, content_type: bytes = JSON) -> None:
+        call = cast(Call, self._answering)
+        transport = self.transport
+        if transport.is_closing():  # the client is gone (the request is still counted)
+            self._answering = None
+        elif status == 200 and not headers and call.keep_alive and content_type is JSON:
+            transport.write(b"%s%d\r\n\r\n%s" % (_OK_JSON, len(body), body))
+            self._answered(True)
+        else:
+            transport.write(_head(status, len(body), headers, content_type, call.keep_alive) + body)
+            self._answered(call.keep_alive)
 
     def reset(self) -> None:
-        self.response_started = self.response_complete = True
-        transport = self.protocol.transport
-        sock = transport.get_extra_info("socket")
+        self._answering = None
+        sock = self.transport.get_extra_info("socket")
         if sock is not None:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, _LINGER_RST)
-        transport.abort()
+        self.transport.abort()
 
     async def reply_slowly(self, status: int, body: bytes, headers: Headers, fault: SlowBodyFault) -> None:
-        if self.response_started or self.disconnected:
-            self.response_started = self.response_complete = True
-            return
-        self.response_started = True
-        transport = self.protocol.transport
-        transport.write(self._head(status, len(body), headers, _JSON))
+        call = cast(Call, self._answering)
+        transport = self.transport
+        if not transport.is_closing():
+            transport.write(_head(status, len(body), headers, JSON, call.keep_alive))
         for offset in range(0, len(body), fault.chunk_bytes):
             if offset:
                 await asyncio.sleep(fault.chunk_delay_ms / 1000.0)
-            if self.disconnected:
-                self.response_complete = True
+            if transport.is_closing():
+                self._answering = None
                 return
             transport.write(body[offset : offset + fault.chunk_bytes])
-        self._complete()
+        self._answered(call.keep_alive)
 
-    # internals
+    # --- ASGI cycles, upgrades, refusals, deadlines ------------------------------------
 
-    def _head(self, status: int, length: int, headers: Headers, content_type: bytes) -> bytes:
-        parts = [
-            _status_line(status),
-            b"content-type: ",
-            content_type,
-            b"\r\ncontent-length: %d\r\n" % length,
-        ]
-        for name, value in headers:
-            parts += (name, b": ", value, b"\r\n")
-        parts.append(b"\r\n" if self.keep_alive else b"connection: close\r\n\r\n")
-        return b"".join(parts)
-
-    def _complete(self) -> None:
-        self.response_complete = True
-        if not self.keep_alive:
-            self.protocol.transport.close()
-        self.protocol.reply_complete()
-
-
-class MockProtocol(LimitedProtocol):
-    """`LimitedProtocol` that serves API requests itself (set `api` on a subclass)."""
-
-    api: ClassVar[HttpPipeline]  # (uvicorn's `pipeline` is its queue of pipelined requests)
-    uvicorn_prefixes: ClassVar[tuple[str, ...]]  # paths that keep uvicorn's ASGI path
-
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        super().connection_made(transport)
-        self._completing = False  # inside `reply_complete` (its loop serves what queued behind)
-        self._again = False
-
-    def on_message_begin(self) -> None:
-        # uvicorn's, less its ASGI scope: built only for a request that takes uvicorn's path
-        self.url = b""
-        self.expect_100_continue = False
-        self.headers = []
-        self._begin()
-
-    def _to_uvicorn(self) -> None:
-        """Hand the request, its head complete, to uvicorn's ASGI path."""
-        url, headers, expect = self.url, self.headers, self.expect_100_continue
-        HttpToolsProtocol.on_message_begin(self)  # the scope, as uvicorn builds it
-        self.url, self.headers, self.expect_100_continue = url, headers, expect
-        self.scope["headers"] = headers
-        HttpToolsProtocol.on_headers_complete(self)
-
-    def on_headers_complete(self) -> None:
-        self.check_head()
-        parser = self.parser
-        method = parser.get_method()
-        if (
-            method == b"HEAD"
-            or self.expect_100_continue
-            or parser.should_upgrade()
-            or parser.get_http_version() != "1.1"
-        ):
-            self._to_uvicorn()
-            return
-        url = httptools.parse_url(self.url)
-        path = url.path.decode("ascii")
-        if "%" in path:
-            path = urllib.parse.unquote(path)
-        if path.startswith(self.uvicorn_prefixes):
-            self._to_uvicorn()
-            return
-        request = Request(
-            method.decode("ascii"), path, url.query or b"", dict(self.headers), b"", False, self.client
+    def _cycle(
+        self,
+        method: bytes,
+        version: str,
+        path: str,
+        raw_path: bytes,
+        query: bytes,
+        headers: dict[bytes, bytes],
+        continues: bool,
+        keep_alive: bool,
+    ) -> RequestResponseCycle:
+        """uvicorn's ASGI cycle for one request, its scope as uvicorn builds it."""
+        config = self.config
+        scope: Any = {
+            "type": "http",
+            "asgi": {"version": config.asgi_version, "spec_version": "2.3"},
+            "http_version": version,
+            "server": self.server,
+            "client": self.client,
+            "scheme": self.scheme,
+            "root_path": config.root_path,
+            "headers": list(headers.items()),
+            "state": self.app_state.copy(),
+            "method": method.decode("ascii"),
+            "path": config.root_path + path,
+            "raw_path": config.root_path.encode("ascii") + raw_path,
+            "query_string": query,
+        }
+        return RequestResponseCycle(
+            scope=scope,
+            transport=self.transport,
+            flow=self.flow,
+            logger=_uvicorn_log,
+            access_logger=logging.getLogger("uvicorn.access"),
+            access_log=False,
+            default_headers=self.server_state.default_headers,
+            message_event=asyncio.Event(),
+            expect_100_continue=continues,
+            keep_alive=keep_alive,
+            on_response=self._asgi_answered,
         )
-        direct = _Direct(self, request, parser.should_keep_alive())
-        existing: Any = self.cycle
-        self.cycle = direct  # type: ignore[assignment]
-        if existing is None or existing.response_complete:
-            direct.started = True
-        else:  # pipelined behind a reply still being written: its turn comes in `_start_asgi_task`
-            self.flow.pause_reading()
-            self.pipeline.appendleft((direct, None))  # type: ignore[arg-type]
 
-    def on_body(self, body: bytes) -> None:
-        cycle: Any = self.cycle
-        if type(cycle) is not _Direct:
-            super().on_body(body)
+    def _upgrade(self) -> None:
+        """The parser stopped at an upgrade: a WebSocket's goes to uvicorn's WebSocket protocol."""
+        if self._websocket is None:  # another protocol: its request was answered as a plain one
+            _uvicorn_log.warning("Unsupported upgrade request.")
+            self.shutdown()
             return
-        self._body_bytes += len(body)  # (the limit check of `LimitedProtocol.on_body`)
-        if self._body_bytes > self.limits.max_body_bytes:
-            super().on_body(body)  # raises the refusal
-        cycle.body += body
+        method, url, headers = self._websocket
+        self.stop_watch()  # the WebSocket protocol has its own
+        self.server_state.connections.discard(self)
+        head = [method, b" ", url, b" HTTP/1.1\r\n"]
+        for name, value in headers.items():
+            head += (name, b": ", value, b"\r\n")
+        head.append(b"\r\n")
+        ws_class: Any = self.config.ws_protocol_class
+        protocol = ws_class(config=self.config, server_state=self.server_state, app_state=self.app_state)
+        protocol.connection_made(self.transport)
+        protocol.data_received(b"".join(head))
+        self.transport.set_protocol(protocol)
 
-    def on_message_complete(self) -> None:
-        cycle: Any = self.cycle
-        if type(cycle) is not _Direct:
-            super().on_message_complete()
+    def _refuse(self, refused: Refused) -> None:
+        """Answer a refused request where that interleaves with no other reply, then close."""
+        self.stop_watch()
+        answering = self._answering
+        answer = answering is None or (  # an ASGI app still reading this request's body
+            isinstance(answering, RequestResponseCycle)
+            and answering is self._reading
+            and not answering.response_started
+        )
+        self._disconnect_cycles()
+        if answer and not self.transport.is_closing():
+            self.transport.write(refusal(refused))
+        self.transport.close()
+
+    def _disconnect_cycles(self) -> None:
+        """The ASGI apps of this connection see a disconnect."""
+        for pending in (self._answering, self._reading, *self._queue):
+            if isinstance(pending, RequestResponseCycle):
+                if not pending.response_complete:
+                    pending.disconnected = True
+                pending.message_event.set()
+
+    def request_timed_out(self) -> None:
+        if not self._in_message:  # nothing sent: no request to answer
+            self.transport.close()
             return
-        self._request_since = None
-        self._started = False
-        cycle.more_body = False
-        if cycle.started:
-            self._serve(cycle)
+        seconds = f"{self.limits.request_timeout:g}"
+        self._refuse(Refused(408, "request", f"The request did not arrive whole within {seconds} seconds."))
 
-    def _start_asgi_task(self, cycle: Any, app: Any) -> None:
-        if type(cycle) is not _Direct:
-            super()._start_asgi_task(cycle, app)
-            return
-        cycle.started = True
-        if not cycle.more_body:
-            self._serve(cycle)
+    def idle_timed_out(self) -> None:
+        if not self.transport.is_closing():
+            self.transport.close()
 
-    def _serve(self, direct: _Direct) -> None:
-        request = direct.request
-        request.body = direct.body
-        later = self.api.handle(request, direct)
-        if later is not None:
-            task = self.loop.create_task(self._finish_later(direct, later))
-            task.add_done_callback(self.tasks.discard)
-            self.tasks.add(task)
 
-    async def _finish_later(self, direct: _Direct, later: Later) -> None:
-        try:
-            if later is not None:
-                await later
-        except Exception:  # a mock bug: the connection must not hang on it
-            _log.exception("mock request failed: %s %s", direct.request.method, direct.request.path)
-            message = wire.ERROR_MESSAGES.get(wire.ERR_OPERATION_FAILED, wire.ERR_OPERATION_FAILED)
-            direct.reply(500, wire.encode_json(wire.error_body(wire.ERR_OPERATION_FAILED, message)), [])
+def _parse_target(url: bytes) -> tuple[bytes, bytes]:
+    """(path, query) of a target in absolute or asterisk form, or with a fragment."""
+    try:
+        parsed = httptools.parse_url(url)
+    except httptools.HttpParserInvalidURLError:
+        raise not_http() from None
+    return parsed.path or b"", parsed.query or b""
 
-    def reply_complete(self) -> None:
-        """A direct reply is written: what uvicorn does after a response, without recursing
-        into the requests queued behind it (each of those may complete at once too)."""
-        if self._completing:
-            self._again = True
-            return
-        self._completing = True
-        try:
-            self._again = True
-            while self._again:
-                self._again = False
-                self.on_response_complete()
-        finally:
-            self._completing = False
+
+def _head(status: int, length: int, headers: Headers, content_type: bytes, keep_alive: bool) -> bytes:
+    line = STATUS_LINE.get(status)
+    parts = [
+        line if line is not None else b"HTTP/1.1 %d \r\n" % status,
+        b"content-type: ",
+        content_type,
+        b"\r\ncontent-length: %d\r\n" % length,
+    ]
+    for name, value in headers:
+        parts += (name, b": ", value, b"\r\n")
+    parts.append(b"\r\n" if keep_alive else b"connection: close\r\n\r\n")
+    return b"".join(parts)
 
 
 def protocol_class(
-    limits: Limits, api: HttpPipeline | None = None, uvicorn_prefixes: tuple[str, ...] = ()
+    limits: Limits, api: HttpPipeline | None = None, asgi_prefixes: tuple[str, ...] = ()
 ) -> type[asyncio.Protocol]:
     """uvicorn's `http=` protocol class with these limits; with `api`, API requests (every
-    path not under `uvicorn_prefixes`) take the direct path."""
-    if api is None:
-        return type("LimitedHttpToolsProtocol", (LimitedProtocol,), {"limits": limits})
-    attributes = {"limits": limits, "api": api, "uvicorn_prefixes": uvicorn_prefixes}
+    path not under `asgi_prefixes`) are answered straight on the transport."""
+    state = api.state if api is not None else None
+    attributes = {"limits": limits, "api": api, "state": state, "asgi_prefixes": asgi_prefixes}
     return type("MockHttpProtocol", (MockProtocol,), attributes)

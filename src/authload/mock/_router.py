@@ -7,8 +7,9 @@ regex per route and method. A trailing slash is ignored.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
-from ._context import Route
+from ._context import NO_PARAMS, Route
 
 _PARAM = re.compile(r"\{(\w+)\}")
 
@@ -25,7 +26,7 @@ class Router:
 
     def __init__(self, routes: tuple[Route, ...]) -> None:
         self.routes = routes
-        self._static: dict[tuple[str, str], Route] = {}
+        self._static: dict[tuple[str, str], tuple[Route, Mapping[str, str]]] = {}  # (the answers)
         self._dynamic: dict[str, list[tuple[re.Pattern[str], Route]]] = {}
         for route in routes:
             if _PARAM.search(route.template):
@@ -33,17 +34,17 @@ class Router:
                 continue
             for version in route.versions:
                 prefix = f"/{version}" if version else ""
-                self._static[(route.method, prefix + route.template)] = route
+                self._static[(route.method, prefix + route.template)] = (route, NO_PARAMS)
 
-    def match(self, method: str, path: str) -> tuple[Route, dict[str, str]] | None:
+    def match(self, method: str, path: str) -> tuple[Route, Mapping[str, str]] | None:
         """The route and its path parameters."""
-        route = self._static.get((method, path))
-        if route is not None:
-            return route, {}
+        found = self._static.get((method, path))
+        if found is not None:
+            return found
         if len(path) > 1 and path.endswith("/"):
             return self.match(method, path.rstrip("/") or "/")
         for pattern, route in self._dynamic.get(method, ()):
-            found = pattern.fullmatch(path)
-            if found is not None:
-                return route, found.groupdict()
+            params = pattern.fullmatch(path)
+            if params is not None:
+                return route, params.groupdict()
         return None

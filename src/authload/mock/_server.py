@@ -104,7 +104,7 @@ def serve_app(
     limits = limits or Limits.of(MockConfig())
     uv_config = uvicorn.Config(
         app,
-        http=protocol_class(limits, app.api, app.uvicorn_prefixes) if direct else protocol_class(limits),
+        http=protocol_class(limits, app.api, app.asgi_prefixes) if direct else protocol_class(limits),
         # Idle connections (MockConfig.keep_alive_seconds). Typed int, but only given to call_later.
         timeout_keep_alive=cast(int, limits.keep_alive),
         access_log=False,
