@@ -39,29 +39,32 @@ class AppCheck:
     def __init__(self, state: MockState) -> None:
         self._state = state
         self._hosts: dict[bytes, tuple[str | None, str]] = {}  # Host header -> (app, region)
+        try:  # (headers are bytes: an app id they cannot spell matches none)
+            self._app_id: bytes | None = state.config.app_id.encode("latin-1")
+        except UnicodeEncodeError:
+            self._app_id = None
 
     def _host_app(self, host: bytes) -> tuple[str | None, str]:
         """`(app named by the host or None, its region)`."""
-        cached = self._hosts.get(host)
-        if cached is None:
-            found = wire.HOST_PATTERN.match(host.decode("latin-1").lower())
-            cached = (found["app_id"], found["region"]) if found is not None else (None, "")
-            if len(self._hosts) < _HOST_CACHE_MAX:
-                self._hosts[host] = cached
-        return cached
+        found = wire.HOST_PATTERN.match(host.decode("latin-1").lower())
+        named = (found["app_id"], found["region"]) if found is not None else (None, "")
+        if len(self._hosts) < _HOST_CACHE_MAX:
+            self._hosts[host] = named
+        return named
 
     def check(self, headers: Mapping[bytes, bytes], client: tuple[str, int] | None) -> None:
         """Raise the app error, if any."""
-        state = self._state
-        config = state.config
-        named, region = self._host_app(headers.get(_HOST, b""))
+        host = headers.get(_HOST, b"")
+        named, region = self._hosts.get(host) or self._host_app(host)
         if named is not None:
+            config = self._state.config
             if named == config.app_id.lower() and region == config.region:
                 return
-            raise state.error(wire.AUTH_ERR_INVALID_APPID, appId=named, region=region)
+            raise self._state.error(wire.AUTH_ERR_INVALID_APPID, appId=named, region=region)
         header = headers.get(_APP_ID)
-        if header is not None and header.decode("latin-1") == config.app_id:
+        if header is not None and header == self._app_id:
             return
+        state, config = self._state, self._state.config
         if header:
             raise state.error(
                 wire.AUTH_ERR_INVALID_APPID, appId=header.decode("latin-1"), region=config.region

@@ -145,12 +145,30 @@ class Call:
         if not self.body.strip():
             return {}
         try:
-            value = json.loads(self.body)
+            value = _object(self.body)
         except ValueError:
             raise self.state.error(wire.ERR_BAD_REQUEST, {"body": ["The body must be valid JSON."]}) from None
         if not isinstance(value, dict):
             raise self.state.error(wire.ERR_BAD_REQUEST, {"body": ["The body must be a JSON object."]})
         return value
+
+
+_SCAN = json.scanner.c_make_scanner(json.JSONDecoder()) if json.scanner.c_make_scanner else None
+
+
+def _object(body: bytes) -> Any:
+    """`json.loads(body)`, with the common body (UTF-8, an object first thing) read by the C
+    scanner directly: `json.loads` costs several times as much in Python around the same scan."""
+    if _SCAN is None or body[:1] != b"{":
+        return json.loads(body)
+    text = body.decode("utf-8")  # (a UnicodeDecodeError is a ValueError, as from `json.loads`)
+    try:
+        value, end = _SCAN(text, 0)
+    except StopIteration:
+        raise ValueError("not JSON") from None
+    if end != len(text) and text[end:].strip(" \t\n\r"):
+        raise ValueError("extra data after the JSON value")
+    return value
 
 
 Handler = Callable[[Call], bytes]

@@ -170,6 +170,7 @@ class HttpPipeline:
         # No fault rules (capacity queues are fault rules too) and no rate limits: a request
         # goes straight from its route to its handler (`handle`). Both are fixed by the config.
         self._plain = not state.config.faults and state.limiter is None
+        self._routes = state.counters.routes  # (the same dict for good: a reset empties it)
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         """The pipeline as a plain ASGI app (HTTP only)."""
@@ -199,15 +200,18 @@ class HttpPipeline:
         state = self.state
         found = self.router.match(call.method, call.path)
         if found is None:
-            route = None
-            counters = state.counters.route(UNKNOWN_ROUTE)
+            route, name = None, UNKNOWN_ROUTE
         else:
             route, call.params = found
-            counters = state.counters.route(route.name)
+            name = route.name
+        counters = self._routes.get(name) or state.counters.route(name)
         counters.requests += 1
         if self._plain or route is None:  # (no fault, queue or limit applies to an unknown route)
             status, payload, code = self._run(call, route)
-            _count(counters, status, code)
+            statuses = counters.status  # (`_count`, inline: this runs for every request)
+            statuses[status] = statuses.get(status, 0) + 1
+            if code is not None:
+                counters.codes[code] = counters.codes.get(code, 0) + 1
             out.reply(status, payload, NO_HEADERS)
             return None
         plan = state.faults.plan(route.name, call.method, call.path)

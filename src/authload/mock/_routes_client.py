@@ -106,7 +106,10 @@ def logout(call: Call) -> bytes:
     """DELETE /me: ends the session; the token stays valid unless `revoke_token_on_logout`."""
     assert call.token is not None
     call.state.store.close_session(call.token)
-    return ok({"success": True, "message": "Logged out successfully."})
+    return _LOGGED_OUT
+
+
+_LOGGED_OUT = ok({"success": True, "message": "Logged out successfully."})
 
 
 def get_settings(call: Call) -> bytes:

@@ -18,9 +18,11 @@ nothing here records requests.
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import hmac
 import json
+import os
 import secrets
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
@@ -64,7 +66,9 @@ class Store:
     def __init__(self, config: MockConfig, clock: Callable[[], float]) -> None:
         self._config = config
         self._clock = clock
-        self._jwt_key = secrets.token_bytes(32)
+        self._sign = HmacSha256(secrets.token_bytes(32))  # the JWTs' key
+        app = wire.encode_json(config.app_id).decode()
+        self._jwt_claims = f'{{"{wire.F_APP_ID}":{app},"{wire.F_UID}":"%s","tok":"%s"}}'
         self.users: dict[str, UserRecord] = {}
         self.tokens: dict[str, TokenRecord] = {}
         self.sessions: dict[str, int] = {}  # token -> open /me sessions
@@ -133,7 +137,7 @@ class Store:
         if reuse and user.tokens:
             return next(reversed(user.tokens))
         created_at = self.now()
-        token = f"{user.uid}_{created_at}{secrets.token_hex(15)}"
+        token = f"{user.uid}_{created_at}{_ENTROPY.hex(15)}"
         self.tokens[token] = TokenRecord(user.uid, created_at, self._jwt(user.uid, token), device)
         user.tokens[token] = None
         while len(user.tokens) > self._config.tokens_kept_per_user:
@@ -187,15 +191,14 @@ class Store:
             self.delete_token(token)
 
     def _jwt(self, uid: str, token: str) -> str:
-        payload = {wire.F_APP_ID: self._config.app_id, wire.F_UID: uid, "tok": token}
-        signed = _JWT_HEADER + b"." + _b64(json.dumps(payload, separators=(",", ":")).encode())
-        signature = hmac.new(self._jwt_key, signed, hashlib.sha256).digest()
-        return (signed + b"." + _b64(signature)).decode()
+        # {"appId": ..., "uid": uid, "tok": token}: uids and tokens need no JSON escaping
+        signed = _JWT_HEADER + b"." + _b64((self._jwt_claims % (uid, token)).encode())
+        return (signed + b"." + _b64(self._sign(signed))).decode()
 
     def jwt_user(self, jwt: str) -> tuple[str, UserRecord] | None:
         """The token and user a JWT was issued for, if it is genuine and still valid."""
         signed, _, signature = jwt.encode().rpartition(b".")
-        expected = _b64(hmac.new(self._jwt_key, signed, hashlib.sha256).digest())
+        expected = _b64(self._sign(signed))
         if not signed or not hmac.compare_digest(signature, expected):
             return None
         payload = json.loads(base64.urlsafe_b64decode(signed.split(b".")[1] + b"=="))
@@ -214,8 +217,60 @@ class Store:
         }
 
 
+class _Entropy:
+    """Random bytes from the OS's CSPRNG, read 4 KiB at a time: a token costs no system call
+    of its own (one `os.urandom` served ~270 tokens). A forked child starts a pool of its own."""
+
+    _READ = 4096
+
+    def __init__(self) -> None:
+        self._pool, self._at = b"", 0
+        os.register_at_fork(after_in_child=self._forget)
+
+    def _forget(self) -> None:
+        self._pool, self._at = b"", 0
+
+    def hex(self, nbytes: int) -> str:
+        """`nbytes` random bytes as hex digits (like `secrets.token_hex`)."""
+        at = self._at
+        if at + nbytes > len(self._pool):
+            self._pool, at = os.urandom(self._READ), 0
+        self._at = at + nbytes
+        return self._pool[at : at + nbytes].hex()
+
+
+_ENTROPY = _Entropy()
+
+
+class HmacSha256:
+    """HMAC-SHA256 under one key (RFC 2104) with the key's two padded blocks hashed once, so
+    a signature costs two hash copies, not `hmac.digest`'s key setup (a JWT per token minted)."""
+
+    _BLOCK = 64
+    _INNER = bytes(byte ^ 0x36 for byte in range(256))
+    _OUTER = bytes(byte ^ 0x5C for byte in range(256))
+
+    def __init__(self, key: bytes) -> None:
+        if len(key) > self._BLOCK:
+            key = hashlib.sha256(key).digest()
+        key = key.ljust(self._BLOCK, b"\0")
+        self._inner = hashlib.sha256(key.translate(self._INNER))
+        self._outer = hashlib.sha256(key.translate(self._OUTER))
+
+    def __call__(self, message: bytes) -> bytes:
+        inner = self._inner.copy()
+        inner.update(message)
+        outer = self._outer.copy()
+        outer.update(inner.digest())
+        return outer.digest()
+
+
+_URLSAFE = bytes.maketrans(b"+/", b"-_")
+
+
 def _b64(raw: bytes) -> bytes:
-    return base64.urlsafe_b64encode(raw).rstrip(b"=")
+    """base64url without padding, as JWTs write it."""
+    return binascii.b2a_base64(raw, newline=False).translate(_URLSAFE).rstrip(b"=")
 
 
 _JWT_HEADER = _b64(b'{"alg":"HS256","typ":"JWT"}')

@@ -19,6 +19,14 @@ _TEXT_MAX = 100
 _METADATA_MAX = 5 * 1024
 _TAGS_MAX = 25
 UNSETTABLE = ("avatar", "link", "metadata")
+# The string fields of a user, with their length limits, in the order errors are reported.
+_STRINGS = (
+    (wire.F_NAME, _TEXT_MAX),
+    ("avatar", _URL_MAX),
+    ("link", _URL_MAX),
+    ("role", _URL_MAX),
+    ("statusMessage", _URL_MAX),
+)
 
 
 def _add(errors: Errors, field: str, message: str) -> None:
@@ -79,15 +87,13 @@ def user_fields(call: Call, body: dict[str, Any], *, creating: bool) -> tuple[st
     fields: dict[str, Any] = {}
     if creating and body.get(wire.F_NAME) in (None, ""):
         _add(errors, wire.F_NAME, "The name field is required.")
-    for name, limit in ((wire.F_NAME, _TEXT_MAX), ("avatar", _URL_MAX), ("link", _URL_MAX)):
-        value = _string(errors, body, name, limit)
-        if value is not None:
-            fields[name] = value
-    for name in ("role", "statusMessage"):
-        value = _string(errors, body, name, _URL_MAX)
-        if value is not None:
-            fields[name] = value
-    _extras(errors, body, fields)
+    for name, limit in _STRINGS:
+        if name in body:  # (most bodies hold a few of them: the others cost nothing)
+            value = _string(errors, body, name, limit)
+            if value is not None:
+                fields[name] = value
+    if "metadata" in body or "tags" in body:
+        _extras(errors, body, fields)
     if errors:
         raise call.state.error(wire.ERR_BAD_REQUEST, errors)
     role = fields.get("role")

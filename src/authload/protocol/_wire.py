@@ -163,11 +163,22 @@ def data_body(data: Any, meta: dict[str, Any] | None = None) -> dict[str, Any]:
 
 
 _COMPACT = json.JSONEncoder(separators=(",", ":"))  # `json.dumps` with options builds one per call
+# `JSONEncoder.encode` builds its C encoder on every call; the mock encodes a reply per request,
+# so one is built here (the same options; no check for circular references: values are trees).
+_C_ENCODER = (
+    json.encoder.c_make_encoder(
+        None, _COMPACT.default, json.encoder.encode_basestring_ascii, None, ":", ",", False, False, True
+    )
+    if json.encoder.c_make_encoder is not None
+    else None
+)
 
 
 def encode_json(value: Any) -> bytes:
-    """Compact JSON, as both sides send it."""
-    return _COMPACT.encode(value).encode()
+    """Compact JSON, as both sides send it (ASCII, `json.dumps` with `separators=(",", ":")`)."""
+    if _C_ENCODER is None:  # (no C accelerator: PyPy)
+        return _COMPACT.encode(value).encode()
+    return "".join(_C_ENCODER(value, 0)).encode()
 
 
 def data_envelope() -> tuple[bytes, bytes]:
