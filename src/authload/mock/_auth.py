@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Mapping
+from typing import NoReturn
 
 from ..common._errors import ApiError
 from ..protocol import wire
@@ -76,11 +77,17 @@ class AppCheck:
 
 def authenticate(call: Call, route: Route) -> None:
     """Check the route's credential; fills `call.scope` or `call.token`/`user`."""
-    if route.auth == "key":
+    auth = route.auth
+    if auth == "token":  # the SDK's routes, most requests: checked here, not through a call
+        token = call.headers.get(_AUTH_TOKEN, b"").decode("latin-1")
+        found = call.state.store.token_user(token) if token else None
+        if found is None:
+            _refuse_token(call, token)
+        call.token = token
+        call.token_record, call.user = found
+    elif auth == "key":
         _check_key(call, route)
-    elif route.auth == "token":
-        _check_token(call)
-    elif route.auth == "app":
+    elif auth == "app":
         _check_app_session(call)
 
 
@@ -107,13 +114,7 @@ def _check_key(call: Call, route: Route) -> None:
         raise state.error(wire.AUTH_ERR_APIKEY_NOT_FOUND, apikey=key)
 
 
-def _check_token(call: Call) -> None:
-    state = call.state
-    token = call.headers.get(_AUTH_TOKEN, b"").decode("latin-1")
+def _refuse_token(call: Call, token: str) -> NoReturn:
     if not token:
-        raise state.error(wire.AUTH_ERR_EMPTY_AUTH_TOKEN)
-    found = state.store.token_user(token)
-    if found is None:
-        raise state.error(wire.AUTH_ERR_AUTH_TOKEN_NOT_FOUND, authToken=token)
-    call.token = token
-    call.token_record, call.user = found
+        raise call.state.error(wire.AUTH_ERR_EMPTY_AUTH_TOKEN)
+    raise call.state.error(wire.AUTH_ERR_AUTH_TOKEN_NOT_FOUND, authToken=token)

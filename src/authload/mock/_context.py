@@ -8,6 +8,7 @@ CometChat's error envelope. Handlers do no I/O, so they stay synchronous.
 from __future__ import annotations
 
 import json
+import json.scanner
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -153,7 +154,8 @@ class Call:
         return value
 
 
-_SCAN = json.scanner.c_make_scanner(json.JSONDecoder()) if json.scanner.c_make_scanner else None
+_MAKE_SCANNER: Any = getattr(json.scanner, "c_make_scanner", None)  # (CPython's C accelerator)
+_SCAN = _MAKE_SCANNER(json.JSONDecoder()) if _MAKE_SCANNER is not None else None
 
 
 def _object(body: bytes) -> Any:

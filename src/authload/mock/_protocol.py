@@ -31,7 +31,7 @@ import struct
 import urllib.parse
 from collections import deque
 from collections.abc import Callable
-from typing import Any, ClassVar, cast
+from typing import Any, ClassVar
 
 import httptools
 from uvicorn.config import Config
@@ -52,6 +52,7 @@ _OK_JSON = STATUS_LINE[200] + b"content-type: application/json\r\ncontent-length
 _LINGER_RST = struct.pack("ii", 1, 0)
 _BLANKS = b" \t"
 _SLASH, _HASH = ord("/"), b"#"
+_API_METHODS = {method.encode(): method for method in ("GET", "POST", "PUT", "DELETE", "PATCH")}
 
 Pending = Call | RequestResponseCycle  # a request read (or its ASGI cycle), not yet answered
 
@@ -91,22 +92,20 @@ class MockProtocol(DeadlineWatch, asyncio.Protocol):
         except AttributeError:  # httptools < 0.6.3
             pass
         self._feed, self._time = self.parser.feed_data, self.loop.time
+        self._handle = self.api.handle if self.api is not None else None
         self._url = self._body = b""
-        self._body_bytes = 0
+        self._body_bytes = 0  # of an ASGI cycle's body
         self._reading: Pending | None = None  # the request whose head or body is arriving
         self._answering: Pending | None = None  # the request being answered
         self._queue: deque[Pending] = deque()  # requests read, waiting for their turn
         self._websocket: tuple[bytes, bytes, dict[bytes, bytes]] | None = None  # an upgrade's head
-        self._in_message = self._in_head = False
-        self._received = self._chunk_start = self._message_mark = 0  # bytes, for the head limit
-        self._now = self._time()
-        self.start_watch(self._now)
+        self._in_message = self._in_head = self._write_paused = False
+        self._chunk = self._head_bytes = 0  # this read's size; an unfinished head's earlier reads'
+        self.start_watch(self._time())
         self.server_state.connections.add(self)  # type: ignore[arg-type]
 
     def data_received(self, data: bytes) -> None:
-        self._now = self._time()  # the time of every request that begins in this chunk
-        self._chunk_start = self._received
-        self._received += len(data)
+        self._chunk = len(data)
         try:
             self._feed(data)
         except httptools.HttpParserUpgrade:
@@ -118,9 +117,10 @@ class MockProtocol(DeadlineWatch, asyncio.Protocol):
                 _log.error("mock protocol failed", exc_info=cause)  # a mock bug, not the client's
             self._refuse(cause if isinstance(cause, Refused) else not_http())
             return
-        # llhttp keeps an unfinished header to itself: count the bytes since the request began
-        if self._in_head and self._received - self._message_mark > self.limits.max_header_bytes:
-            self._refuse(size_error(431, "headers", self.limits.max_header_bytes))
+        if self._in_head:  # the head goes on in the next read (llhttp keeps a header to itself)
+            self._head_bytes += self._chunk  # (at least what arrived of the head)
+            if self._head_bytes > self.limits.max_header_bytes:
+                self._refuse(size_error(431, "headers", self.limits.max_header_bytes))
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.server_state.connections.discard(self)
@@ -134,9 +134,11 @@ class MockProtocol(DeadlineWatch, asyncio.Protocol):
         pass  # (uvicorn's: the transport closes)
 
     def pause_writing(self) -> None:
+        self._write_paused = True
         self.flow.pause_writing()
 
     def resume_writing(self) -> None:
+        self._write_paused = False
         self.flow.resume_writing()
         self._drain()
 
@@ -152,10 +154,9 @@ class MockProtocol(DeadlineWatch, asyncio.Protocol):
 
     def on_message_begin(self) -> None:
         self._in_message = self._in_head = True
-        self._message_mark = self._chunk_start  # (at or before the request's first byte)
         self.idle_since = None
         if self.request_since is None:  # (the first request's clock started at connect)
-            self.request_since = self._now
+            self.request_since = self._time()
             if self._timer is None:
                 self.watch()
 
@@ -169,17 +170,45 @@ class MockProtocol(DeadlineWatch, asyncio.Protocol):
         fields, limits = self._fields, self.limits
         headers = {name.lower(): value.rstrip(_BLANKS) for name, value in fields.items()}
         fields.clear()
-        if self._received - self._message_mark > limits.max_header_bytes:  # (an upper bound)
-            size = len(self._url) + sum(len(name) + len(value) + 4 for name, value in headers.items())
-            if size > limits.max_header_bytes:
-                raise size_error(431, "headers", limits.max_header_bytes)
+        if self._head_bytes + self._chunk > limits.max_header_bytes:  # (an upper bound of the head)
+            self._check_head(headers)
         length = headers.get(b"content-length")
         if length is not None and length.isdigit() and int(length) > limits.max_body_bytes:
             raise size_error(413, "body", limits.max_body_bytes)
         url, self._url = self._url, b""
-        self._body, self._body_bytes = b"", 0
         parser = self.parser
         method = parser.get_method()
+        name = _API_METHODS.get(method)
+        # The common API request, in a few steps: llhttp keeps only HTTP/1.1 alive without a
+        # `Connection` header (which an upgrade needs too); no `Expect`; an origin-form target.
+        if (
+            name is not None
+            and self.state is not None
+            and b"connection" not in headers
+            and b"expect" not in headers
+            and url[0] == _SLASH
+            and _HASH not in url
+            and parser.should_keep_alive()
+        ):
+            raw_path, _, query = url.partition(b"?")
+            path = raw_path.decode("ascii")
+            if "%" in path:
+                path = urllib.parse.unquote(path)
+            if not path.startswith(self.asgi_prefixes):
+                self._reading = Call(self.state, name, path, headers, b"", query, self.client)
+                return
+        self._read_head(method, url, headers)
+
+    def _check_head(self, headers: dict[bytes, bytes]) -> None:
+        """The head's exact size against its limit (431)."""
+        self._head_bytes = 0
+        size = len(self._url) + sum(len(name) + len(value) + 4 for name, value in headers.items())
+        if size > self.limits.max_header_bytes:
+            raise size_error(431, "headers", self.limits.max_header_bytes)
+
+    def _read_head(self, method: bytes, url: bytes, headers: dict[bytes, bytes]) -> None:
+        """Any other head: its version, an upgrade, `Expect`, HEAD; an ASGI cycle or an API call."""
+        parser = self.parser
         keep_alive = parser.should_keep_alive()
         # llhttp keeps an HTTP/1.1 connection alive unless told otherwise, and no other version
         # without a `Connection` header: only that header leaves the version to be asked.
@@ -197,18 +226,18 @@ class MockProtocol(DeadlineWatch, asyncio.Protocol):
         keep_alive = keep_alive and version != "1.0"
         expect = headers.get(b"expect")
         continues = expect is not None and expect.lower() == b"100-continue"
+        name = _API_METHODS.get(method)
         if (
             self.state is not None
+            and name is not None
             and version == "1.1"
-            and method != b"HEAD"
             and not continues
             and not path.startswith(self.asgi_prefixes)
         ):
-            name = method.decode("ascii")
             self._reading = Call(self.state, name, path, headers, b"", query, self.client, keep_alive)
             return
         cycle = self._cycle(method, version, path, raw_path, query, headers, continues, keep_alive)
-        self._reading = cycle
+        self._reading, self._body_bytes = cycle, 0
         if self._answering is None and not self._queue:
             self._start(cycle)
         else:
@@ -216,13 +245,17 @@ class MockProtocol(DeadlineWatch, asyncio.Protocol):
             self.flow.pause_reading()
 
     def on_body(self, body: bytes) -> None:
-        self._body_bytes += len(body)
-        if self._body_bytes > self.limits.max_body_bytes:  # chunked: no Content-Length to check
-            raise size_error(413, "body", self.limits.max_body_bytes)
         reading = self._reading
         if type(reading) is Call:
-            self._body += body  # (one piece, for most requests: no copy)
-        elif isinstance(reading, RequestResponseCycle) and not reading.response_complete:
+            body = self._body + body  # (one piece, for most requests: no copy)
+            if len(body) > self.limits.max_body_bytes:  # chunked: no Content-Length to check
+                raise size_error(413, "body", self.limits.max_body_bytes)
+            self._body = body
+            return
+        self._body_bytes += len(body)
+        if self._body_bytes > self.limits.max_body_bytes:
+            raise size_error(413, "body", self.limits.max_body_bytes)
+        if isinstance(reading, RequestResponseCycle) and not reading.response_complete:
             reading.body += body
             if len(reading.body) > HIGH_WATER_LIMIT:
                 self.flow.pause_reading()
@@ -231,25 +264,32 @@ class MockProtocol(DeadlineWatch, asyncio.Protocol):
     def on_message_complete(self) -> None:
         self._in_message = False
         self.request_since = None
-        reading, self._reading = self._reading, None
+        reading = self._reading
         if type(reading) is Call:
+            self._reading = None
             reading.body, self._body = self._body, b""
-            if self._answering is None and not self._queue and not self.flow.write_paused:
+            if self._answering is None and not self._queue and not self._write_paused:
                 if not self.transport.is_closing():  # (after `Connection: close`: not answered)
-                    self._answer(reading)
+                    self._answering = reading
+                    later = self._handle(reading, self)  # type: ignore[misc]
+                    if later is not None:
+                        self._track(self._finish_later(reading, later))
             else:
                 self._queue.append(reading)
                 self.flow.pause_reading()
-        elif isinstance(reading, RequestResponseCycle) and not reading.response_complete:
-            reading.more_body = False
-            reading.message_event.set()
+        elif isinstance(reading, RequestResponseCycle):
+            self._reading = None
+            if not reading.response_complete:
+                reading.more_body = False
+                reading.message_event.set()
 
     # --- answering, in order ---------------------------------------------------------
 
     def _answer(self, call: Call) -> None:
-        """Serve an API request; its reply is written before this returns unless it waits."""
+        """Serve an API request; its reply is written before this returns unless it waits.
+        (`on_message_complete` does the same, written out.)"""
         self._answering = call
-        later = cast(HttpPipeline, self.api).handle(call, self)
+        later = self._handle(call, self)  # type: ignore[misc]
         if later is not None:
             self._track(self._finish_later(call, later))
 
@@ -276,7 +316,7 @@ class MockProtocol(DeadlineWatch, asyncio.Protocol):
     def _drain(self) -> None:
         """Answer the requests that waited their turn, in order, while each is answered at once."""
         queue = self._queue
-        while queue and self._answering is None and not self.flow.write_paused:
+        while queue and self._answering is None and not self._write_paused:
             if self.transport.is_closing():
                 return
             pending = queue.popleft()
@@ -306,16 +346,16 @@ class MockProtocol(DeadlineWatch, asyncio.Protocol):
     # --- Responder (of the API request being answered) --------------------------------
 
     def reply(self, status: int, body: bytes, headers: Headers, content_type: bytes = JSON) -> None:
-        call = cast(Call, self._answering)
+        keep_alive = self._answering.keep_alive  # type: ignore[union-attr]
         transport = self.transport
         if transport.is_closing():  # the client is gone (the request is still counted)
             self._answering = None
-        elif status == 200 and not headers and call.keep_alive and content_type is JSON:
+            return
+        if status == 200 and not headers and keep_alive and content_type is JSON:
             transport.write(b"%s%d\r\n\r\n%s" % (_OK_JSON, len(body), body))
-            self._answered(True)
         else:
-            transport.write(_head(status, len(body), headers, content_type, call.keep_alive) + body)
-            self._answered(call.keep_alive)
+            transport.write(_head(status, len(body), headers, content_type, keep_alive) + body)
+        self._answered(keep_alive)
 
     def reset(self) -> None:
         self._answering = None
@@ -325,7 +365,8 @@ class MockProtocol(DeadlineWatch, asyncio.Protocol):
         self.transport.abort()
 
     async def reply_slowly(self, status: int, body: bytes, headers: Headers, fault: SlowBodyFault) -> None:
-        call = cast(Call, self._answering)
+        call = self._answering
+        assert call is not None
         transport = self.transport
         if not transport.is_closing():
             transport.write(_head(status, len(body), headers, JSON, call.keep_alive))

@@ -69,16 +69,18 @@ def _me(call: Call) -> bytes:
     # Tokens are minted here from [a-z0-9_-], and JWTs are base64url: no escaping needed.
     user, record, token = call.user, call.token_record, call.token
     assert user is not None and record is not None and token is not None
+    # (both caches are hit on all but the first login: looked up here, not through a call)
+    settings_json = call.state.settings_cache.get(call.headers.get(b"host", b"")) or _settings_json(call)
     return b"".join(
         (
             _DATA_HEAD,
-            _me_prefix(call, user),
+            user.me_prefix or _me_prefix(call, user),
             _AUTH_TOKEN_KEY,
             token.encode(),
             _JWT_KEY,
             record.jwt.encode(),
             _SETTINGS_KEY,
-            _settings_json(call),
+            settings_json,
             _ME_END,
         )
     )

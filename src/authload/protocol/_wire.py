@@ -8,6 +8,7 @@ Sources and confidence marks: `shared/reference/cometchat-rest-api.md`.
 from __future__ import annotations
 
 import json
+import json.encoder
 import re
 from typing import Any, Final
 
@@ -165,11 +166,12 @@ def data_body(data: Any, meta: dict[str, Any] | None = None) -> dict[str, Any]:
 _COMPACT = json.JSONEncoder(separators=(",", ":"))  # `json.dumps` with options builds one per call
 # `JSONEncoder.encode` builds its C encoder on every call; the mock encodes a reply per request,
 # so one is built here (the same options; no check for circular references: values are trees).
+_MAKE_ENCODER: Any = getattr(json.encoder, "c_make_encoder", None)  # (CPython's C accelerator)
 _C_ENCODER = (
-    json.encoder.c_make_encoder(
+    _MAKE_ENCODER(
         None, _COMPACT.default, json.encoder.encode_basestring_ascii, None, ":", ",", False, False, True
     )
-    if json.encoder.c_make_encoder is not None
+    if _MAKE_ENCODER is not None
     else None
 )
 
