@@ -37,6 +37,8 @@ _HOST_CACHE_MAX = 256
 class AppCheck:
     """Decides whether a request names this mock's app; host verdicts are cached."""
 
+    __slots__ = ("_state", "_hosts", "_app_id")
+
     def __init__(self, state: MockState) -> None:
         self._state = state
         self._hosts: dict[bytes, tuple[str | None, str]] = {}  # Host header -> (app, region)

@@ -163,6 +163,8 @@ class AsgiResponder:
 class HttpPipeline:
     """Serves every CometChat API request of one mock app."""
 
+    __slots__ = ("state", "router", "app_check", "_plain", "_routes")
+
     def __init__(self, state: MockState, routes: tuple[Route, ...]) -> None:
         self.state = state
         self.router = Router(routes)

@@ -96,6 +96,8 @@ class DeadlineWatch:
     arms or cancels a timer.
     """
 
+    __slots__ = ("request_since", "idle_since", "_timer")
+
     limits: ClassVar[Limits]
     loop: asyncio.AbstractEventLoop
     request_since: float | None  # a request is arriving: since when

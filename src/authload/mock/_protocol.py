@@ -49,6 +49,7 @@ from ._limits import DeadlineWatch, Limits, Refused, not_http, refusal, size_err
 _log = logging.getLogger("authload.mock")
 _uvicorn_log = logging.getLogger("uvicorn.error")
 _OK_JSON = STATUS_LINE[200] + b"content-type: application/json\r\ncontent-length: "
+_OK_HEADS: dict[int, bytes] = {}  # body length -> the head of a 200 JSON reply (`_ok_head`)
 _LINGER_RST = struct.pack("ii", 1, 0)
 _BLANKS = b" \t"
 _SLASH, _HASH = ord("/"), b"#"
@@ -60,10 +61,40 @@ Pending = Call | RequestResponseCycle  # a request read (or its ASGI cycle), not
 class MockProtocol(DeadlineWatch, asyncio.Protocol):
     """One HTTP/1.1 connection (the class attributes are set on a subclass: `protocol_class`)."""
 
+    __slots__ = (  # (a connection's state, packed: it is read on every request)
+        "config",
+        "app",
+        "server_state",
+        "app_state",
+        "loop",
+        "transport",
+        "flow",
+        "client",
+        "server",
+        "scheme",
+        "parser",
+        "on_header",
+        "_fields",
+        "_feed",
+        "_time",
+        "_handle",
+        "_url",
+        "_body",
+        "_body_bytes",
+        "_reading",
+        "_answering",
+        "_queue",
+        "_websocket",
+        "_in_message",
+        "_in_head",
+        "_write_paused",
+        "_chunk",
+        "_head_bytes",
+    )
+
     api: ClassVar[HttpPipeline | None]  # None: every request is an ASGI cycle
     state: ClassVar[MockState | None]  # the API's
     asgi_prefixes: ClassVar[tuple[str, ...]]  # paths that are ASGI cycles even with `api`
-    on_header: Callable[[bytes, bytes], None]  # the parser's header callback (a dict's `__setitem__`)
 
     def __init__(
         self,
@@ -85,7 +116,7 @@ class MockProtocol(DeadlineWatch, asyncio.Protocol):
         self.client, self.server = get_remote_addr(transport), get_local_addr(transport)
         self.scheme = "https" if is_ssl(transport) else "http"
         self._fields: dict[bytes, bytes] = {}
-        self.on_header = self._fields.__setitem__
+        self.on_header: Callable[[bytes, bytes], None] = self._fields.__setitem__  # no Python frame
         self.parser = httptools.HttpRequestParser(self)
         try:  # a request pipelined behind `Connection: close` is not an error before its turn
             self.parser.set_dangerous_leniencies(lenient_data_after_close=True)
@@ -352,9 +383,15 @@ class MockProtocol(DeadlineWatch, asyncio.Protocol):
             self._answering = None
             return
         if status == 200 and not headers and keep_alive and content_type is JSON:
-            transport.write(b"%s%d\r\n\r\n%s" % (_OK_JSON, len(body), body))
-        else:
-            transport.write(_head(status, len(body), headers, content_type, keep_alive) + body)
+            head = _OK_HEADS.get(len(body)) or _ok_head(len(body))
+            transport.write(head + body)
+            self._answering = None  # (`_answered`, written out: every request comes here)
+            if self.request_since is None and not self._queue:
+                self.idle_since = self._time()
+                if self._timer is None:
+                    self.watch()
+            return
+        transport.write(_head(status, len(body), headers, content_type, keep_alive) + body)
         self._answered(keep_alive)
 
     def reset(self) -> None:
@@ -485,6 +522,14 @@ def _parse_target(url: bytes) -> tuple[bytes, bytes]:
     return parsed.path or b"", parsed.query or b""
 
 
+def _ok_head(length: int) -> bytes:
+    """The head of a 200 JSON reply of `length` bytes, kept for the next reply of that size."""
+    head = b"%s%d\r\n\r\n" % (_OK_JSON, length)
+    if len(_OK_HEADS) < 4096:
+        _OK_HEADS[length] = head
+    return head
+
+
 def _head(status: int, length: int, headers: Headers, content_type: bytes, keep_alive: bool) -> bytes:
     line = STATUS_LINE.get(status)
     parts = [
@@ -505,5 +550,11 @@ def protocol_class(
     """uvicorn's `http=` protocol class with these limits; with `api`, API requests (every
     path not under `asgi_prefixes`) are answered straight on the transport."""
     state = api.state if api is not None else None
-    attributes = {"limits": limits, "api": api, "state": state, "asgi_prefixes": asgi_prefixes}
+    attributes = {
+        "__slots__": (),
+        "limits": limits,
+        "api": api,
+        "state": state,
+        "asgi_prefixes": asgi_prefixes,
+    }
     return type("MockHttpProtocol", (MockProtocol,), attributes)

@@ -24,6 +24,8 @@ def _pattern(route: Route) -> re.Pattern[str]:
 class Router:
     """Finds the route of a request; `None` means ERR_API_NOT_FOUND."""
 
+    __slots__ = ("routes", "_static", "_dynamic")
+
     def __init__(self, routes: tuple[Route, ...]) -> None:
         self.routes = routes
         self._static: dict[tuple[str, str], tuple[Route, Mapping[str, str]]] = {}  # (the answers)

@@ -63,6 +63,8 @@ class UserRecord:
 class Store:
     """Users and tokens of the one app the mock serves."""
 
+    __slots__ = ("_config", "_clock", "_sign", "_jwt_claims", "users", "tokens", "sessions")
+
     def __init__(self, config: MockConfig, clock: Callable[[], float]) -> None:
         self._config = config
         self._clock = clock
