@@ -1,12 +1,16 @@
-"""Small helpers the mock tests share: an in-process client and the usual headers."""
+"""Small helpers the mock tests share: an in-process client, a real server in a thread, the
+usual headers."""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
 
-from authload.mock import MockConfig
+from authload.mock import MockConfig, serve
 from authload.protocol import wire
 
 BASE_URL = "http://127.0.0.1:8765"
@@ -15,6 +19,28 @@ BASE_URL = "http://127.0.0.1:8765"
 def client(app: Any, base_url: str = BASE_URL) -> httpx.AsyncClient:
     """An httpx client that calls `app` in-process (the client address is loopback)."""
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=base_url)
+
+
+@contextmanager
+def served(config: MockConfig) -> Iterator[tuple[str, int]]:
+    """(host, port) of the mock served by `serve()` on 127.0.0.1 in a thread, stopped after."""
+    ready: list[str] = []
+    started, stop = threading.Event(), threading.Event()
+
+    def on_ready(url: str) -> None:
+        ready.append(url)
+        started.set()
+
+    thread = threading.Thread(target=serve, args=(config, "127.0.0.1", 0, on_ready), kwargs={"stop": stop})
+    thread.start()
+    try:
+        assert started.wait(10), "the mock did not start"
+        host, port = ready[0].removeprefix("http://").split(":")
+        yield host, int(port)
+    finally:
+        stop.set()
+        thread.join(10)
+    assert not thread.is_alive(), "the mock did not stop"
 
 
 def key(config: MockConfig, *, auth_key: bool = False) -> dict[str, str]:

@@ -3,34 +3,21 @@
 from __future__ import annotations
 
 import socket
-import threading
 import time
 from collections.abc import Iterator
 
 import pytest
+from mock_helpers import served
 
-from authload.mock import MockConfig, serve
+from authload.mock import MockConfig
 
 IDLE = 0.4
 
 
 @pytest.fixture()
 def address() -> Iterator[tuple[str, int]]:
-    ready: list[str] = []
-    started, stop = threading.Event(), threading.Event()
-
-    def on_ready(url: str) -> None:
-        ready.append(url)
-        started.set()
-
-    config = MockConfig(keep_alive_seconds=IDLE)
-    thread = threading.Thread(target=serve, args=(config, "127.0.0.1", 0, on_ready), kwargs={"stop": stop})
-    thread.start()
-    assert started.wait(10), "the mock did not start"
-    host, port = ready[0].removeprefix("http://").split(":")
-    yield host, int(port)
-    stop.set()
-    thread.join(10)
+    with served(MockConfig(keep_alive_seconds=IDLE)) as address:
+        yield address
 
 
 def test_the_default_is_a_realistic_minute() -> None:

@@ -8,16 +8,16 @@ from __future__ import annotations
 
 import json
 import socket
-import threading
 import time
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
+from mock_helpers import served
 from websockets.sync.client import connect
 
-from authload.mock import MockConfig, serve
+from authload.mock import MockConfig
 from authload.protocol import wire
 
 TIMEOUT = 0.5
@@ -28,21 +28,8 @@ USERS = wire.rest_path(wire.USERS)
 
 @pytest.fixture(scope="module")
 def address() -> Iterator[tuple[str, int]]:
-    ready: list[str] = []
-    started, stop = threading.Event(), threading.Event()
-
-    def on_ready(url: str) -> None:
-        ready.append(url)
-        started.set()
-
-    thread = threading.Thread(target=serve, args=(CONFIG, "127.0.0.1", 0, on_ready), kwargs={"stop": stop})
-    thread.start()
-    assert started.wait(10), "the mock did not start"
-    host, port = ready[0].removeprefix("http://").split(":")
-    yield host, int(port)
-    stop.set()
-    thread.join(10)
-    assert not thread.is_alive()
+    with served(CONFIG) as address:
+        yield address
 
 
 def _exchange(address: tuple[str, int], *parts: bytes) -> tuple[bytes, float]:

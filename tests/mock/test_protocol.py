@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import json
 import socket
-import threading
 import time
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
+from mock_helpers import served
 
-from authload.mock import MockConfig, serve
+from authload.mock import MockConfig, create_mock_app
 from authload.protocol import wire
 
 CONFIG = MockConfig.model_validate(
@@ -32,21 +33,8 @@ KEYS = f"{wire.H_APP_ID}: {CONFIG.app_id}\r\n{wire.H_API_KEY}: {CONFIG.rest_api_
 
 @pytest.fixture(scope="module")
 def address() -> Iterator[tuple[str, int]]:
-    ready: list[str] = []
-    started, stop = threading.Event(), threading.Event()
-
-    def on_ready(url: str) -> None:
-        ready.append(url)
-        started.set()
-
-    thread = threading.Thread(target=serve, args=(CONFIG, "127.0.0.1", 0, on_ready), kwargs={"stop": stop})
-    thread.start()
-    assert started.wait(10), "the mock did not start"
-    host, port = ready[0].removeprefix("http://").split(":")
-    yield host, int(port)
-    stop.set()
-    thread.join(10)
-    assert not thread.is_alive()
+    with served(CONFIG) as address:
+        yield address
 
 
 def _request(method: str, path: str, body: bytes = b"", extra: bytes = b"") -> bytes:
@@ -149,3 +137,128 @@ def test_every_request_on_the_direct_path_is_counted_once(address: tuple[str, in
         sock.sendall(_request("GET", "/v3/none") * 50)
         assert len(_read_replies(sock, 50)) == 50
     assert _stats(address)["routes"]["unknown"]["requests"] == before + 50
+
+
+def _raw(
+    address: tuple[str, int], data: bytes, count: int = 1
+) -> list[tuple[int, dict[bytes, bytes], bytes]]:
+    with socket.create_connection(address, timeout=5) as sock:
+        sock.sendall(data)
+        return _read_replies(sock, count)
+
+
+def _error_code(reply: tuple[int, dict[bytes, bytes], bytes]) -> str:
+    return str(json.loads(reply[2])["error"]["code"])
+
+
+def test_header_names_are_read_in_any_case_values_without_surrounding_blanks(
+    address: tuple[str, int],
+) -> None:
+    users = wire.rest_path(wire.USERS)
+    head = f"GET {users} HTTP/1.1\r\nhost: 127.0.0.1\r\nAPPID:  {CONFIG.app_id} \t\r\n"
+    head += f"apikey: {CONFIG.rest_api_key}  \r\n\r\n"
+    ((status, _, _),) = _raw(address, head.encode())
+    assert status == 200
+
+
+def test_a_repeated_header_keeps_its_last_value(address: tuple[str, int]) -> None:
+    users = wire.rest_path(wire.USERS)
+    keys = f"{wire.H_API_KEY}: {CONFIG.rest_api_key}\r\n"
+    right_last = f"GET {users} HTTP/1.1\r\nHost: x\r\n{keys}appId: other\r\nappId: {CONFIG.app_id}\r\n\r\n"
+    wrong_last = f"GET {users} HTTP/1.1\r\nHost: x\r\n{keys}appId: {CONFIG.app_id}\r\nappId: other\r\n\r\n"
+    ((status, _, _),) = _raw(address, right_last.encode())
+    assert status == 200
+    (refused,) = _raw(address, wrong_last.encode())
+    assert _error_code(refused) == wire.AUTH_ERR_INVALID_APPID
+
+
+def test_a_head_that_arrives_a_byte_at_a_time_is_served_and_counted_once(address: tuple[str, int]) -> None:
+    before = _stats(address)["routes"].get("unknown", {}).get("requests", 0)
+    request = _request("POST", "/v3/trickled", b'{"a": 1}')
+    with socket.create_connection(address, timeout=5) as sock:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        for byte in request:
+            sock.sendall(bytes([byte]))
+        ((status, _, body),) = _read_replies(sock, 1)
+    assert status == 404 and json.loads(body)["error"]["code"] == wire.ERR_API_NOT_FOUND
+    assert _stats(address)["routes"]["unknown"]["requests"] == before + 1
+
+
+def test_a_chunked_body_is_read_on_the_direct_path(address: tuple[str, int]) -> None:
+    body = json.dumps({"uid": "chunked-1", "name": "C"}).encode()
+    head = f"POST {wire.rest_path(wire.USERS)} HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+    chunks = b"%x\r\n%s\r\n%x\r\n%s\r\n0\r\n\r\n" % (5, body[:5], len(body) - 5, body[5:])
+    ((status, _, reply),) = _raw(address, head.encode() + KEYS + b"\r\n" + chunks)
+    assert status == 200 and json.loads(reply)["data"]["uid"] == "chunked-1"
+
+
+def test_http_1_0_absolute_targets_and_fragments_are_served_like_the_rest(address: tuple[str, int]) -> None:
+    users = wire.rest_path(wire.USERS)
+    old = b"GET %s HTTP/1.0\r\nHost: x\r\n%s\r\n" % (users.encode(), KEYS)
+    with socket.create_connection(address, timeout=5) as sock:
+        sock.sendall(old)
+        ((status, headers, _),) = _read_replies(sock, 1)
+        assert status == 200 and headers[b"connection"] == b"close"  # (HTTP/1.0: not kept alive)
+        assert sock.recv(100) == b""
+    absolute = f"GET http://127.0.0.1{users}?perPage=1 HTTP/1.1\r\nHost: x\r\n".encode() + KEYS + b"\r\n"
+    ((status, _, body),) = _raw(address, absolute)
+    assert status == 200 and len(json.loads(body)["data"]) == 1
+    fragment = f"GET {users}#top HTTP/1.1\r\nHost: x\r\n".encode() + KEYS + b"\r\n"
+    ((status, _, _),) = _raw(address, fragment)
+    assert status == 200
+
+
+def test_a_request_pipelined_behind_connection_close_is_neither_answered_nor_counted(
+    address: tuple[str, int],
+) -> None:
+    before = _stats(address)["routes"].get("unknown", {}).get("requests", 0)
+    closing = _request("GET", "/v3/closing", extra=b"Connection: close\r\n")
+    with socket.create_connection(address, timeout=5) as sock:
+        sock.sendall(closing + _request("GET", "/v3/after-close"))
+        received = b""
+        while chunk := sock.recv(65536):
+            received += chunk
+    assert received.count(b"HTTP/1.1 404") == 1
+    assert _stats(address)["routes"]["unknown"]["requests"] == before + 1
+
+
+def _comparable(response: httpx.Response) -> tuple[int, Any]:
+    body = response.json()
+    if isinstance(body.get("data"), dict):
+        body["data"].pop(wire.F_CREATED_AT, None)
+    return response.status_code, body
+
+
+@pytest.mark.anyio
+async def test_the_direct_path_answers_as_the_asgi_path_does() -> None:
+    """The same requests, on the mock's own protocol and through its plain ASGI app: same
+    statuses, same bodies (but for the clock), same counts."""
+    config = MockConfig()
+    users, key = (
+        wire.rest_path(wire.USERS),
+        {wire.H_APP_ID: config.app_id, wire.H_API_KEY: config.rest_api_key},
+    )
+    cases: list[tuple[str, str, dict[str, str], bytes]] = [
+        ("POST", users, key, json.dumps({"uid": "same-1", "name": "S é"}).encode()),
+        ("POST", users, key, json.dumps({"uid": "same-1", "name": "S"}).encode()),  # taken
+        ("POST", users, key, b"{not json"),
+        ("POST", users, key, json.dumps({"uid": "Bad Uid!", "name": ""}).encode()),
+        ("GET", wire.rest_path(wire.USER, uid="same-1"), key, b""),
+        ("GET", wire.rest_path(wire.USER, uid="nobody"), key, b""),
+        ("GET", users + "?perPage=1&page=x", key, b""),
+        ("GET", users, {wire.H_APP_ID: config.app_id}, b""),  # no key
+        ("GET", users, {**key, wire.H_APP_ID: "other-app"}, b""),
+        ("PUT", wire.client_path(wire.ME), {wire.H_APP_ID: config.app_id, wire.H_AUTH_TOKEN: "nope"}, b"{}"),
+        ("DELETE", wire.client_path(wire.ME), {wire.H_APP_ID: config.app_id}, b""),
+        ("GET", "/v3/none", key, b""),
+    ]
+    app = create_mock_app(config)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1") as asgi:
+        expected = [_comparable(await asgi.request(m, p, headers=h, content=b)) for m, p, h, b in cases]
+        expected_counts = (await asgi.get("/_mock/stats")).json()["routes"]
+    with (
+        served(config) as (host, port),
+        httpx.Client(base_url=f"http://{host}:{port}", trust_env=False) as http,
+    ):
+        assert [_comparable(http.request(m, p, headers=h, content=b)) for m, p, h, b in cases] == expected
+        assert http.get("/_mock/stats").json()["routes"] == expected_counts

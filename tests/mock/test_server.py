@@ -7,16 +7,16 @@ from __future__ import annotations
 
 import json
 import socket
-import threading
 import time
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
+from mock_helpers import served
 from websockets.sync.client import connect
 
-from authload.mock import MockConfig, serve
+from authload.mock import MockConfig
 from authload.protocol import wire
 
 CONFIG = MockConfig.model_validate(
@@ -31,20 +31,8 @@ CONFIG = MockConfig.model_validate(
 
 @pytest.fixture(scope="module")
 def base_url() -> Iterator[str]:
-    ready: list[str] = []
-    started, stop = threading.Event(), threading.Event()
-
-    def on_ready(url: str) -> None:
-        ready.append(url)
-        started.set()
-
-    thread = threading.Thread(target=serve, args=(CONFIG, "127.0.0.1", 0, on_ready), kwargs={"stop": stop})
-    thread.start()
-    assert started.wait(10), "the mock did not start"
-    yield ready[0]
-    stop.set()
-    thread.join(10)
-    assert not thread.is_alive()
+    with served(CONFIG) as (host, port):
+        yield f"http://{host}:{port}"
 
 
 @pytest.fixture

@@ -28,6 +28,8 @@ import struct
 from collections.abc import Coroutine
 from typing import Any, Protocol
 
+from uvicorn.protocols.http.httptools_impl import STATUS_LINE
+
 from ..common._errors import ApiError, TransportError
 from ..protocol import wire
 from ._auth import AppCheck, authenticate
@@ -115,6 +117,34 @@ async def reset_connection(send: Any) -> None:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     transport.abort()
     await asyncio.sleep(0)  # let uvicorn see the disconnect before the app returns
+
+
+_OK_JSON = STATUS_LINE[200] + b"content-type: application/json\r\ncontent-length: "
+OK_HEADS: dict[int, bytes] = {}  # body length -> the head of a 200 JSON reply (`ok_head`)
+
+
+def ok_head(length: int) -> bytes:
+    """The head of a 200 JSON reply of `length` bytes, kept for the next reply of that size."""
+    head = b"%s%d\r\n\r\n" % (_OK_JSON, length)
+    if len(OK_HEADS) < 4096:
+        OK_HEADS[length] = head
+    return head
+
+
+def reply_head(status: int, length: int, headers: Headers, content_type: bytes, keep_alive: bool) -> bytes:
+    """The head of a reply with Content-Length, as uvicorn writes it (what `Responder.reply`
+    sends on the mock's own protocol)."""
+    line = STATUS_LINE.get(status)
+    parts = [
+        line if line is not None else b"HTTP/1.1 %d \r\n" % status,
+        b"content-type: ",
+        content_type,
+        b"\r\ncontent-length: %d\r\n" % length,
+    ]
+    for name, value in headers:
+        parts += (name, b": ", value, b"\r\n")
+    parts.append(b"\r\n" if keep_alive else b"connection: close\r\n\r\n")
+    return b"".join(parts)
 
 
 def _error_bytes(error: ApiError) -> bytes:

@@ -68,7 +68,7 @@ def size_error(status: int, field: str, limit: int) -> Refused:
     return Refused(status, field, f"The {field} may not be greater than {limit} bytes.")
 
 
-def not_http() -> Refused:
+def not_http_error() -> Refused:
     """The refusal of bytes that are not an HTTP/1.1 request."""
     return Refused(400, "request", "The request is not valid HTTP/1.1.")
 

@@ -36,60 +36,32 @@ from typing import Any, ClassVar
 import httptools
 from uvicorn.config import Config
 from uvicorn.protocols.http.flow_control import HIGH_WATER_LIMIT, FlowControl
-from uvicorn.protocols.http.httptools_impl import STATUS_LINE, RequestResponseCycle
+from uvicorn.protocols.http.httptools_impl import RequestResponseCycle
 from uvicorn.protocols.utils import get_local_addr, get_remote_addr, is_ssl
 from uvicorn.server import ServerState
 
 from ..protocol import wire
+from ._asgi_requests import API_METHODS, AsgiRequests
 from ._config import SlowBodyFault
 from ._context import Call, MockState
-from ._http import JSON, Headers, HttpPipeline, Later
-from ._limits import DeadlineWatch, Limits, Refused, not_http, refusal, size_error
+from ._http import JSON, OK_HEADS, Headers, HttpPipeline, Later, ok_head, reply_head
+from ._limits import Limits, Refused, not_http_error, refusal, size_error
 
 _log = logging.getLogger("authload.mock")
 _uvicorn_log = logging.getLogger("uvicorn.error")
-_OK_JSON = STATUS_LINE[200] + b"content-type: application/json\r\ncontent-length: "
-_OK_HEADS: dict[int, bytes] = {}  # body length -> the head of a 200 JSON reply (`_ok_head`)
 _LINGER_RST = struct.pack("ii", 1, 0)
 _BLANKS = b" \t"
 _SLASH, _HASH = ord("/"), b"#"
-_API_METHODS = {method.encode(): method for method in ("GET", "POST", "PUT", "DELETE", "PATCH")}
-
-Pending = Call | RequestResponseCycle  # a request read (or its ASGI cycle), not yet answered
 
 
-class MockProtocol(DeadlineWatch, asyncio.Protocol):
+class MockProtocol(AsgiRequests, asyncio.Protocol):
     """One HTTP/1.1 connection (the class attributes are set on a subclass: `protocol_class`)."""
 
-    __slots__ = (  # (a connection's state, packed: it is read on every request)
-        "config",
-        "app",
-        "server_state",
-        "app_state",
-        "loop",
-        "transport",
-        "flow",
-        "client",
-        "server",
-        "scheme",
-        "parser",
-        "on_header",
-        "_fields",
-        "_feed",
-        "_time",
-        "_handle",
-        "_url",
-        "_body",
-        "_body_bytes",
-        "_reading",
-        "_answering",
-        "_queue",
-        "_websocket",
-        "_in_message",
-        "_in_head",
-        "_write_paused",
-        "_chunk",
-        "_head_bytes",
+    # A connection's state, packed in slots: it is read on every request.
+    __slots__ = tuple(
+        "config app server_state app_state loop transport flow client server scheme parser on_header"
+        " _fields _feed _time _handle _url _body _in_message _in_head _write_paused _chunk"
+        " _head_bytes".split()
     )
 
     api: ClassVar[HttpPipeline | None]  # None: every request is an ASGI cycle
@@ -125,11 +97,9 @@ class MockProtocol(DeadlineWatch, asyncio.Protocol):
         self._feed, self._time = self.parser.feed_data, self.loop.time
         self._handle = self.api.handle if self.api is not None else None
         self._url = self._body = b""
-        self._body_bytes = 0  # of an ASGI cycle's body
-        self._reading: Pending | None = None  # the request whose head or body is arriving
-        self._answering: Pending | None = None  # the request being answered
-        self._queue: deque[Pending] = deque()  # requests read, waiting for their turn
-        self._websocket: tuple[bytes, bytes, dict[bytes, bytes]] | None = None  # an upgrade's head
+        self._body_bytes = 0
+        self._reading = self._answering = self._websocket = None
+        self._queue = deque()
         self._in_message = self._in_head = self._write_paused = False
         self._chunk = self._head_bytes = 0  # this read's size; an unfinished head's earlier reads'
         self.start_watch(self._time())
@@ -146,7 +116,7 @@ class MockProtocol(DeadlineWatch, asyncio.Protocol):
             cause = error.__context__
             if cause is not None and not isinstance(cause, Refused):
                 _log.error("mock protocol failed", exc_info=cause)  # a mock bug, not the client's
-            self._refuse(cause if isinstance(cause, Refused) else not_http())
+            self._refuse(cause if isinstance(cause, Refused) else not_http_error())
             return
         if self._in_head:  # the head goes on in the next read (llhttp keeps a header to itself)
             self._head_bytes += self._chunk  # (at least what arrived of the head)
@@ -209,7 +179,7 @@ class MockProtocol(DeadlineWatch, asyncio.Protocol):
         url, self._url = self._url, b""
         parser = self.parser
         method = parser.get_method()
-        name = _API_METHODS.get(method)
+        name = API_METHODS.get(method)
         # The common API request, in a few steps: llhttp keeps only HTTP/1.1 alive without a
         # `Connection` header (which an upgrade needs too); no `Expect`; an origin-form target.
         if (
@@ -236,44 +206,6 @@ class MockProtocol(DeadlineWatch, asyncio.Protocol):
         size = len(self._url) + sum(len(name) + len(value) + 4 for name, value in headers.items())
         if size > self.limits.max_header_bytes:
             raise size_error(431, "headers", self.limits.max_header_bytes)
-
-    def _read_head(self, method: bytes, url: bytes, headers: dict[bytes, bytes]) -> None:
-        """Any other head: its version, an upgrade, `Expect`, HEAD; an ASGI cycle or an API call."""
-        parser = self.parser
-        keep_alive = parser.should_keep_alive()
-        # llhttp keeps an HTTP/1.1 connection alive unless told otherwise, and no other version
-        # without a `Connection` header: only that header leaves the version to be asked.
-        version = "1.1" if keep_alive and b"connection" not in headers else parser.get_http_version()
-        if parser.should_upgrade() and headers.get(b"upgrade", b"").lower() == b"websocket":
-            self._websocket = (method, url, headers)  # `HttpParserUpgrade` follows
-            return
-        if url[0] == _SLASH and _HASH not in url:  # origin form, no fragment
-            raw_path, _, query = url.partition(b"?")
-        else:
-            raw_path, query = _parse_target(url)
-        path = raw_path.decode("ascii")
-        if "%" in path:
-            path = urllib.parse.unquote(path)
-        keep_alive = keep_alive and version != "1.0"
-        expect = headers.get(b"expect")
-        continues = expect is not None and expect.lower() == b"100-continue"
-        name = _API_METHODS.get(method)
-        if (
-            self.state is not None
-            and name is not None
-            and version == "1.1"
-            and not continues
-            and not path.startswith(self.asgi_prefixes)
-        ):
-            self._reading = Call(self.state, name, path, headers, b"", query, self.client, keep_alive)
-            return
-        cycle = self._cycle(method, version, path, raw_path, query, headers, continues, keep_alive)
-        self._reading, self._body_bytes = cycle, 0
-        if self._answering is None and not self._queue:
-            self._start(cycle)
-        else:
-            self._queue.append(cycle)
-            self.flow.pause_reading()
 
     def on_body(self, body: bytes) -> None:
         reading = self._reading
@@ -334,10 +266,6 @@ class MockProtocol(DeadlineWatch, asyncio.Protocol):
             self.reply(500, wire.encode_json(wire.error_body(wire.ERR_OPERATION_FAILED, message)), [])
         self._drain()
 
-    def _start(self, cycle: RequestResponseCycle) -> None:
-        self._answering = cycle
-        self._track(cycle.run_asgi(self.app))
-
     def _track(self, work: Any) -> None:
         task = self.loop.create_task(work)
         tasks = self.server_state.tasks
@@ -368,12 +296,6 @@ class MockProtocol(DeadlineWatch, asyncio.Protocol):
             if self._timer is None:
                 self.watch()
 
-    def _asgi_answered(self) -> None:
-        """An ASGI cycle's reply is complete (its `on_response`); it closed the transport itself."""
-        self._answered(True)
-        if not self.transport.is_closing():
-            self._drain()
-
     # --- Responder (of the API request being answered) --------------------------------
 
     def reply(self, status: int, body: bytes, headers: Headers, content_type: bytes = JSON) -> None:
@@ -383,7 +305,7 @@ class MockProtocol(DeadlineWatch, asyncio.Protocol):
             self._answering = None
             return
         if status == 200 and not headers and keep_alive and content_type is JSON:
-            head = _OK_HEADS.get(len(body)) or _ok_head(len(body))
+            head = OK_HEADS.get(len(body)) or ok_head(len(body))
             transport.write(head + body)
             self._answering = None  # (`_answered`, written out: every request comes here)
             if self.request_since is None and not self._queue:
@@ -391,7 +313,7 @@ class MockProtocol(DeadlineWatch, asyncio.Protocol):
                 if self._timer is None:
                     self.watch()
             return
-        transport.write(_head(status, len(body), headers, content_type, keep_alive) + body)
+        transport.write(reply_head(status, len(body), headers, content_type, keep_alive) + body)
         self._answered(keep_alive)
 
     def reset(self) -> None:
@@ -406,7 +328,7 @@ class MockProtocol(DeadlineWatch, asyncio.Protocol):
         assert call is not None
         transport = self.transport
         if not transport.is_closing():
-            transport.write(_head(status, len(body), headers, JSON, call.keep_alive))
+            transport.write(reply_head(status, len(body), headers, JSON, call.keep_alive))
         for offset in range(0, len(body), fault.chunk_bytes):
             if offset:
                 await asyncio.sleep(fault.chunk_delay_ms / 1000.0)
@@ -416,68 +338,7 @@ class MockProtocol(DeadlineWatch, asyncio.Protocol):
             transport.write(body[offset : offset + fault.chunk_bytes])
         self._answered(call.keep_alive)
 
-    # --- ASGI cycles, upgrades, refusals, deadlines ------------------------------------
-
-    def _cycle(
-        self,
-        method: bytes,
-        version: str,
-        path: str,
-        raw_path: bytes,
-        query: bytes,
-        headers: dict[bytes, bytes],
-        continues: bool,
-        keep_alive: bool,
-    ) -> RequestResponseCycle:
-        """uvicorn's ASGI cycle for one request, its scope as uvicorn builds it."""
-        config = self.config
-        scope: Any = {
-            "type": "http",
-            "asgi": {"version": config.asgi_version, "spec_version": "2.3"},
-            "http_version": version,
-            "server": self.server,
-            "client": self.client,
-            "scheme": self.scheme,
-            "root_path": config.root_path,
-            "headers": list(headers.items()),
-            "state": self.app_state.copy(),
-            "method": method.decode("ascii"),
-            "path": config.root_path + path,
-            "raw_path": config.root_path.encode("ascii") + raw_path,
-            "query_string": query,
-        }
-        return RequestResponseCycle(
-            scope=scope,
-            transport=self.transport,
-            flow=self.flow,
-            logger=_uvicorn_log,
-            access_logger=logging.getLogger("uvicorn.access"),
-            access_log=False,
-            default_headers=self.server_state.default_headers,
-            message_event=asyncio.Event(),
-            expect_100_continue=continues,
-            keep_alive=keep_alive,
-            on_response=self._asgi_answered,
-        )
-
-    def _upgrade(self) -> None:
-        """The parser stopped at an upgrade: a WebSocket's goes to uvicorn's WebSocket protocol."""
-        if self._websocket is None:  # another protocol: its request was answered as a plain one
-            _uvicorn_log.warning("Unsupported upgrade request.")
-            self.shutdown()
-            return
-        method, url, headers = self._websocket
-        self.stop_watch()  # the WebSocket protocol has its own
-        self.server_state.connections.discard(self)
-        head = [method, b" ", url, b" HTTP/1.1\r\n"]
-        for name, value in headers.items():
-            head += (name, b": ", value, b"\r\n")
-        head.append(b"\r\n")
-        ws_class: Any = self.config.ws_protocol_class
-        protocol = ws_class(config=self.config, server_state=self.server_state, app_state=self.app_state)
-        protocol.connection_made(self.transport)
-        protocol.data_received(b"".join(head))
-        self.transport.set_protocol(protocol)
+    # --- refusals, deadlines ----------------------------------------------------------
 
     def _refuse(self, refused: Refused) -> None:
         """Answer a refused request where that interleaves with no other reply, then close."""
@@ -493,14 +354,6 @@ class MockProtocol(DeadlineWatch, asyncio.Protocol):
             self.transport.write(refusal(refused))
         self.transport.close()
 
-    def _disconnect_cycles(self) -> None:
-        """The ASGI apps of this connection see a disconnect."""
-        for pending in (self._answering, self._reading, *self._queue):
-            if isinstance(pending, RequestResponseCycle):
-                if not pending.response_complete:
-                    pending.disconnected = True
-                pending.message_event.set()
-
     def request_timed_out(self) -> None:
         if not self._in_message:  # nothing sent: no request to answer
             self.transport.close()
@@ -511,37 +364,6 @@ class MockProtocol(DeadlineWatch, asyncio.Protocol):
     def idle_timed_out(self) -> None:
         if not self.transport.is_closing():
             self.transport.close()
-
-
-def _parse_target(url: bytes) -> tuple[bytes, bytes]:
-    """(path, query) of a target in absolute or asterisk form, or with a fragment."""
-    try:
-        parsed = httptools.parse_url(url)
-    except httptools.HttpParserInvalidURLError:
-        raise not_http() from None
-    return parsed.path or b"", parsed.query or b""
-
-
-def _ok_head(length: int) -> bytes:
-    """The head of a 200 JSON reply of `length` bytes, kept for the next reply of that size."""
-    head = b"%s%d\r\n\r\n" % (_OK_JSON, length)
-    if len(_OK_HEADS) < 4096:
-        _OK_HEADS[length] = head
-    return head
-
-
-def _head(status: int, length: int, headers: Headers, content_type: bytes, keep_alive: bool) -> bytes:
-    line = STATUS_LINE.get(status)
-    parts = [
-        line if line is not None else b"HTTP/1.1 %d \r\n" % status,
-        b"content-type: ",
-        content_type,
-        b"\r\ncontent-length: %d\r\n" % length,
-    ]
-    for name, value in headers:
-        parts += (name, b": ", value, b"\r\n")
-    parts.append(b"\r\n" if keep_alive else b"connection: close\r\n\r\n")
-    return b"".join(parts)
 
 
 def protocol_class(

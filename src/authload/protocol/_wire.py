@@ -8,7 +8,6 @@ Sources and confidence marks: `shared/reference/cometchat-rest-api.md`.
 from __future__ import annotations
 
 import json
-import json.encoder
 import re
 from typing import Any, Final
 
