@@ -19,6 +19,7 @@ from authload.mock import MockConfig
 from authload.mock._app import create_mock_app
 from authload.mock._context import Call
 from authload.mock._store import HmacSha256, _Entropy
+from authload.mock._user_json import me_prefix, user_json
 from authload.protocol import wire
 
 FAST = settings(
@@ -99,3 +100,22 @@ def test_token_randomness_is_fresh_across_blocks_and_in_a_forked_child() -> None
     child = os.read(reader, 64).decode()
     os.waitpid(pid, 0)
     assert child != entropy.hex(15) and child != before_fork and len(child) == 30
+
+
+users = st.fixed_dictionaries(
+    {
+        wire.F_UID: st.text(max_size=12),
+        wire.F_NAME: st.text(max_size=12),
+        "status": st.sampled_from(["offline", "online"]),
+        "role": st.text(max_size=8),
+        wire.F_CREATED_AT: st.integers(min_value=0, max_value=2**40),
+    }
+) | st.dictionaries(st.text(max_size=8), json_values, max_size=6)
+
+
+@FAST
+@given(users, st.text(max_size=20))
+def test_the_user_templates_write_what_encode_json_writes(fields: dict[str, Any], identity: str) -> None:
+    assert user_json(fields) == wire.encode_json(fields)
+    me = {**fields, "status": "online", "wsChannel": {"identity": identity}}
+    assert me_prefix(fields, identity) == wire.encode_json(me)[:-1]

@@ -14,6 +14,7 @@ from typing import Any
 from ..protocol import wire
 from ._context import Call, Route, ok
 from ._store import UserRecord
+from ._user_json import me_prefix
 
 _SETTINGS_CACHE_MAX = 256  # distinct Host headers remembered
 _DATA_HEAD, _DATA_TAIL = wire.data_envelope()  # `{"data":` and `}`, encoded once
@@ -59,9 +60,7 @@ def _me_prefix(call: Call, user: UserRecord) -> bytes:
     """The user object as `/me` shows it, encoded, without its closing brace."""
     prefix = user.me_prefix
     if prefix is None:
-        me = {**user.fields, "status": "online"}
-        me["wsChannel"] = {"identity": f"{user.uid}@{call.state.config.app_id}"}
-        prefix = user.me_prefix = wire.encode_json(me)[:-1]
+        prefix = user.me_prefix = me_prefix(user.fields, f"{user.uid}@{call.state.config.app_id}")
     return prefix
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from ..protocol import wire
 from ._context import Call, Route, ok
 from ._store import UserRecord
+from ._user_json import user_json
 from ._validation import UNSETTABLE, boolean, page_args, paginate, user_fields
 
 
@@ -29,10 +30,13 @@ def create_user(call: Call) -> bytes:
     if uid in store.users:
         raise call.state.error(wire.ERR_UID_ALREADY_EXISTS, uid=uid)
     user = store.create_user(uid, fields)
-    data = dict(user.fields)
     if boolean(body.get(wire.F_WITH_AUTH_TOKEN, False)):
-        data[wire.F_AUTH_TOKEN] = store.mint_token(user, {}, reuse=False)
-    return ok(data)
+        data = {**user.fields, wire.F_AUTH_TOKEN: store.mint_token(user, {}, reuse=False)}
+        return ok(data)
+    return _DATA_HEAD + user_json(user.fields) + _DATA_TAIL
+
+
+_DATA_HEAD, _DATA_TAIL = wire.data_envelope()  # `{"data":` and `}`
 
 
 def list_users(call: Call) -> bytes:
