@@ -1,25 +1,25 @@
-"""The mock's HTTP/1.1 protocol: API requests answered in the parser's callbacks.
+"""The mock's HTTP/1.1 protocol: API requests answered as soon as they are read.
 
 uvicorn runs the server (sockets, TLS, signals, graceful shutdown) and the
 WebSocket protocol; this is its `http=` protocol class, on httptools (llhttp).
 The parser's header callback is a dict's `__setitem__` (no Python frame per
 header); names are lower-cased and trailing blanks dropped from values once the
-head is complete. A header repeated under one name keeps its last value; under
-names that differ only in case, one of them.
+head is complete (a repeated header keeps its last value).
 
 - An API request (`api` set, a path outside `asgi_prefixes`, HTTP/1.1, not HEAD,
-  no `Expect`) is a `Call` for `HttpPipeline.handle` once its body is in, answered
-  on the transport at once: no ASGI scope, task or messages. Only a request that
-  has to wait (a latency fault, a capacity queue, a slow body) gets a task.
-- Every other request (the admin routes; every request of a plain ASGI app) runs
-  as uvicorn's own ASGI cycle (`RequestResponseCycle`), so its behaviour is uvicorn's.
-- A WebSocket upgrade hands the connection to uvicorn's WebSocket protocol.
+  no `Expect`) becomes a `Call` for `HttpPipeline.handle` once its body is in,
+  answered on the transport at once: no ASGI scope, task or messages. Only a
+  request that has to wait (a latency fault, a capacity queue, a slow body) gets a task.
+- Known heads: what was read of such a request's head is kept by its bytes
+  (`_remember`). A request that arrives alone in one read with a head seen before
+  (a client's next login on the same token) is served without parsing at all:
+  llhttp accepted those exact bytes already, and the framing is the one it read.
+- Everything else (the admin routes, HEAD, `Expect`, HTTP/1.0, upgrades, every
+  request of a plain ASGI app), answering in order, refusals and deadlines:
+  `_connection.Connection`, this class's base.
 
-A connection answers its requests in order: one read while an earlier one is
-being answered waits in `_queue` (and reading pauses until it is empty). The
-limits of `_limits` (sizes, time) apply to every request. This runs once per
-request on the mock's hot path: it is written for few bytecodes, and says so
-where that shaped it.
+This runs once per request on the mock's hot path: it is written for few
+bytecodes (`bench/bench_mock.py` measures it), and says so where that shaped it.
 """
 
 from __future__ import annotations
@@ -41,32 +41,36 @@ from uvicorn.protocols.utils import get_local_addr, get_remote_addr, is_ssl
 from uvicorn.server import ServerState
 
 from ..protocol import wire
-from ._asgi_requests import API_METHODS, AsgiRequests
 from ._config import SlowBodyFault
+from ._connection import API_METHODS, Connection
 from ._context import Call, MockState
 from ._http import JSON, OK_HEADS, Headers, HttpPipeline, Later, ok_head, reply_head
-from ._limits import Limits, Refused, not_http_error, refusal, size_error
+from ._limits import Limits, Refused, not_http_error, size_error
 
 _log = logging.getLogger("authload.mock")
 _uvicorn_log = logging.getLogger("uvicorn.error")
 _LINGER_RST = struct.pack("ii", 1, 0)
 _BLANKS = b" \t"
 _SLASH, _HASH = ord("/"), b"#"
+_KNOWN_MAX = 2048
+# A plain API request's head, as read: (method, path, query, headers, body length). Its headers
+# dict is shared by every request with that head: handlers only read a call's headers.
+Known = tuple[str, str, bytes, dict[bytes, bytes], int]
 
 
-class MockProtocol(AsgiRequests, asyncio.Protocol):
+class MockProtocol(Connection, asyncio.Protocol):
     """One HTTP/1.1 connection (the class attributes are set on a subclass: `protocol_class`)."""
 
     # A connection's state, packed in slots: it is read on every request.
     __slots__ = tuple(
         "config app server_state app_state loop transport flow client server scheme parser on_header"
-        " _fields _feed _time _handle _url _body _in_message _in_head _write_paused _chunk"
-        " _head_bytes".split()
+        " _fields _feed _time _handle _url _body _in_head _write_paused _chunk _head_bytes _head".split()
     )
 
     api: ClassVar[HttpPipeline | None]  # None: every request is an ASGI cycle
     state: ClassVar[MockState | None]  # the API's
     asgi_prefixes: ClassVar[tuple[str, ...]]  # paths that are ASGI cycles even with `api`
+    _known: ClassVar[dict[bytes, Known]]  # a server's plain API heads, read (`_remember`)
 
     def __init__(
         self,
@@ -102,10 +106,24 @@ class MockProtocol(AsgiRequests, asyncio.Protocol):
         self._queue = deque()
         self._in_message = self._in_head = self._write_paused = False
         self._chunk = self._head_bytes = 0  # this read's size; an unfinished head's earlier reads'
+        self._head: bytes | None = None
         self.start_watch(self._time())
         self.server_state.connections.add(self)  # type: ignore[arg-type]
 
     def data_received(self, data: bytes) -> None:
+        if not (self._in_message or self._answering or self._queue or self._write_paused):
+            # A request alone in this read, with a head seen before (`_known`): no parsing.
+            end = data.find(b"\r\n\r\n") + 4
+            if end > 4:
+                head = data[:end]
+                known = self._known.get(head)
+                if known is not None and len(data) - end == known[4]:
+                    name, path, query, headers, _ = known
+                    self.request_since = self.idle_since = None
+                    call = Call(self.state, name, path, headers, data[end:], query, self.client)  # type: ignore[arg-type]
+                    self._answer(call)
+                    return
+                self._head = head  # (the head of this read's first request, to remember)
         self._chunk = len(data)
         try:
             self._feed(data)
@@ -118,6 +136,7 @@ class MockProtocol(AsgiRequests, asyncio.Protocol):
                 _log.error("mock protocol failed", exc_info=cause)  # a mock bug, not the client's
             self._refuse(cause if isinstance(cause, Refused) else not_http_error())
             return
+        self._head = None
         if self._in_head:  # the head goes on in the next read (llhttp keeps a header to itself)
             self._head_bytes += self._chunk  # (at least what arrived of the head)
             if self._head_bytes > self.limits.max_header_bytes:
@@ -143,14 +162,6 @@ class MockProtocol(AsgiRequests, asyncio.Protocol):
         self.flow.resume_writing()
         self._drain()
 
-    def shutdown(self) -> None:
-        """uvicorn's graceful shutdown: close now, or once the reply being written is done."""
-        answering = self._answering
-        if answering is None:
-            self.transport.close()
-        else:
-            answering.keep_alive = False
-
     # --- parser callbacks ----------------------------------------------------------
 
     def on_message_begin(self) -> None:
@@ -168,6 +179,7 @@ class MockProtocol(AsgiRequests, asyncio.Protocol):
 
     def on_headers_complete(self) -> None:
         self._in_head = False
+        head, self._head = self._head, None
         fields, limits = self._fields, self.limits
         headers = {name.lower(): value.rstrip(_BLANKS) for name, value in fields.items()}
         fields.clear()
@@ -197,8 +209,17 @@ class MockProtocol(AsgiRequests, asyncio.Protocol):
                 path = urllib.parse.unquote(path)
             if not path.startswith(self.asgi_prefixes):
                 self._reading = Call(self.state, name, path, headers, b"", query, self.client)
+                if head is not None and head.startswith(method) and b"transfer-encoding" not in headers:
+                    self._remember(head, (name, path, query, headers, int(length) if length else 0))
                 return
         self._read_head(method, url, headers)
+
+    def _remember(self, head: bytes, request: Known) -> None:
+        """Keep what llhttp and this protocol read of a plain API request's head, by its bytes."""
+        known = self._known
+        if len(known) >= _KNOWN_MAX:
+            known.clear()  # (a run's heads repeat: the ones in use come back at once)
+        known[head] = request
 
     def _check_head(self, headers: dict[bytes, bytes]) -> None:
         """The head's exact size against its limit (431)."""
@@ -233,10 +254,7 @@ class MockProtocol(AsgiRequests, asyncio.Protocol):
             reading.body, self._body = self._body, b""
             if self._answering is None and not self._queue and not self._write_paused:
                 if not self.transport.is_closing():  # (after `Connection: close`: not answered)
-                    self._answering = reading
-                    later = self._handle(reading, self)  # type: ignore[misc]
-                    if later is not None:
-                        self._track(self._finish_later(reading, later))
+                    self._answer(reading)
             else:
                 self._queue.append(reading)
                 self.flow.pause_reading()
@@ -249,8 +267,7 @@ class MockProtocol(AsgiRequests, asyncio.Protocol):
     # --- answering, in order ---------------------------------------------------------
 
     def _answer(self, call: Call) -> None:
-        """Serve an API request; its reply is written before this returns unless it waits.
-        (`on_message_complete` does the same, written out.)"""
+        """Serve an API request; its reply is written before this returns unless it waits."""
         self._answering = call
         later = self._handle(call, self)  # type: ignore[misc]
         if later is not None:
@@ -265,36 +282,6 @@ class MockProtocol(AsgiRequests, asyncio.Protocol):
             message = wire.ERROR_MESSAGES.get(wire.ERR_OPERATION_FAILED, wire.ERR_OPERATION_FAILED)
             self.reply(500, wire.encode_json(wire.error_body(wire.ERR_OPERATION_FAILED, message)), [])
         self._drain()
-
-    def _track(self, work: Any) -> None:
-        task = self.loop.create_task(work)
-        tasks = self.server_state.tasks
-        task.add_done_callback(tasks.discard)
-        tasks.add(task)
-
-    def _drain(self) -> None:
-        """Answer the requests that waited their turn, in order, while each is answered at once."""
-        queue = self._queue
-        while queue and self._answering is None and not self._write_paused:
-            if self.transport.is_closing():
-                return
-            pending = queue.popleft()
-            if isinstance(pending, Call):
-                self._answer(pending)
-            else:
-                self._start(pending)
-        if not queue:
-            self.flow.resume_reading()
-
-    def _answered(self, keep_alive: bool) -> None:
-        """A reply is written: close, or start the idle clock unless the next request began."""
-        self._answering = None
-        if not keep_alive:
-            self.transport.close()
-        elif self.request_since is None and not self._queue:
-            self.idle_since = self._time()
-            if self._timer is None:
-                self.watch()
 
     # --- Responder (of the API request being answered) --------------------------------
 
@@ -338,33 +325,6 @@ class MockProtocol(AsgiRequests, asyncio.Protocol):
             transport.write(body[offset : offset + fault.chunk_bytes])
         self._answered(call.keep_alive)
 
-    # --- refusals, deadlines ----------------------------------------------------------
-
-    def _refuse(self, refused: Refused) -> None:
-        """Answer a refused request where that interleaves with no other reply, then close."""
-        self.stop_watch()
-        answering = self._answering
-        answer = answering is None or (  # an ASGI app still reading this request's body
-            isinstance(answering, RequestResponseCycle)
-            and answering is self._reading
-            and not answering.response_started
-        )
-        self._disconnect_cycles()
-        if answer and not self.transport.is_closing():
-            self.transport.write(refusal(refused))
-        self.transport.close()
-
-    def request_timed_out(self) -> None:
-        if not self._in_message:  # nothing sent: no request to answer
-            self.transport.close()
-            return
-        seconds = f"{self.limits.request_timeout:g}"
-        self._refuse(Refused(408, "request", f"The request did not arrive whole within {seconds} seconds."))
-
-    def idle_timed_out(self) -> None:
-        if not self.transport.is_closing():
-            self.transport.close()
-
 
 def protocol_class(
     limits: Limits, api: HttpPipeline | None = None, asgi_prefixes: tuple[str, ...] = ()
@@ -378,5 +338,6 @@ def protocol_class(
         "api": api,
         "state": state,
         "asgi_prefixes": asgi_prefixes,
+        "_known": {},
     }
     return type("MockHttpProtocol", (MockProtocol,), attributes)

@@ -1,11 +1,17 @@
-"""The requests the mock serves as uvicorn would: ASGI cycles and WebSocket upgrades.
+"""A connection's requests in order, and the ones the mock serves as uvicorn would.
 
-`MockProtocol` answers API requests on the transport itself; every other request
-(the admin routes, HEAD, `Expect: 100-continue`, HTTP/1.0 and other versions,
-every request of a plain ASGI app) runs here as uvicorn's own ASGI cycle
-(`RequestResponseCycle`, its scope built as uvicorn builds it), and a WebSocket
-upgrade hands the connection to uvicorn's WebSocket protocol. A mixin of
-`MockProtocol`: it works on the connection's state, declared there.
+`MockProtocol` (`_protocol`) reads requests and answers API requests on the
+transport itself. This is its base: what every request of a connection shares.
+
+- Answering in order: a request read while an earlier one is being answered waits
+  in `_queue` (reading pauses until it is empty); `_drain` serves them in turn.
+- ASGI cycles: every request that is not an API request for the direct path (the
+  admin routes, HEAD, `Expect: 100-continue`, HTTP/1.0 and other versions, every
+  request of a plain ASGI app) runs as uvicorn's own `RequestResponseCycle`, its
+  scope built as uvicorn builds it. A WebSocket upgrade hands the connection to
+  uvicorn's WebSocket protocol.
+- Refusals and deadlines: a request over a limit (`_limits`) is answered with its
+  refusal where that interleaves with no other reply; then the connection closes.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ import asyncio
 import logging
 import urllib.parse
 from collections import deque
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import httptools
@@ -23,7 +30,7 @@ from uvicorn.protocols.http.httptools_impl import RequestResponseCycle
 from uvicorn.server import ServerState
 
 from ._context import Call, MockState
-from ._limits import DeadlineWatch, not_http_error
+from ._limits import DeadlineWatch, Limits, Refused, not_http_error, refusal
 
 _uvicorn_log = logging.getLogger("uvicorn.error")
 _SLASH, _HASH = ord("/"), b"#"
@@ -32,11 +39,11 @@ API_METHODS = {method.encode(): method for method in ("GET", "POST", "PUT", "DEL
 Pending = Call | RequestResponseCycle  # a request read (or its ASGI cycle), not yet answered
 
 
-class AsgiRequests(DeadlineWatch):
-    """ASGI cycles and upgrades of one connection (`MockProtocol`'s base: the state it shares
-    with the protocol is declared here, the rest of the connection's there)."""
+class Connection(DeadlineWatch):
+    """The requests of one connection (`MockProtocol`'s base: the state both use is declared
+    here, the protocol's own there)."""
 
-    __slots__ = ("_reading", "_answering", "_queue", "_websocket", "_body_bytes")
+    __slots__ = ("_reading", "_answering", "_queue", "_websocket", "_body_bytes", "_in_message")
 
     state: ClassVar[MockState | None]
     asgi_prefixes: ClassVar[tuple[str, ...]]
@@ -55,13 +62,56 @@ class AsgiRequests(DeadlineWatch):
     _queue: deque[Pending]  # requests read, waiting for their turn
     _websocket: tuple[bytes, bytes, dict[bytes, bytes]] | None  # an upgrade's head
     _body_bytes: int  # of an ASGI cycle's body
+    _in_message: bool  # a request has begun to arrive
+    _write_paused: bool
+    _time: Callable[[], float]  # the loop's clock
+    limits: ClassVar[Limits]
 
     if TYPE_CHECKING:  # (what the protocol provides)
 
-        def _track(self, work: Any) -> None: ...
-        def _answered(self, keep_alive: bool) -> None: ...
-        def _drain(self) -> None: ...
-        def shutdown(self) -> None: ...
+        def _answer(self, call: Call) -> None: ...
+
+    def shutdown(self) -> None:
+        """uvicorn's graceful shutdown: close now, or once the reply being written is done."""
+        answering = self._answering
+        if answering is None:
+            self.transport.close()
+        else:
+            answering.keep_alive = False
+
+    # --- answering, in order
+
+    def _track(self, work: Any) -> None:
+        task = self.loop.create_task(work)
+        tasks = self.server_state.tasks
+        task.add_done_callback(tasks.discard)
+        tasks.add(task)
+
+    def _drain(self) -> None:
+        """Answer the requests that waited their turn, in order, while each is answered at once."""
+        queue = self._queue
+        while queue and self._answering is None and not self._write_paused:
+            if self.transport.is_closing():
+                return
+            pending = queue.popleft()
+            if isinstance(pending, Call):
+                self._answer(pending)
+            else:
+                self._start(pending)
+        if not queue:
+            self.flow.resume_reading()
+
+    def _answered(self, keep_alive: bool) -> None:
+        """A reply is written: close, or start the idle clock unless the next request began."""
+        self._answering = None
+        if not keep_alive:
+            self.transport.close()
+        elif self.request_since is None and not self._queue:
+            self.idle_since = self._time()
+            if self._timer is None:
+                self.watch()
+
+    # --- ASGI cycles and upgrades
 
     def _read_head(self, method: bytes, url: bytes, headers: dict[bytes, bytes]) -> None:
         """Any other head: its version, an upgrade, `Expect`, HEAD; an ASGI cycle or an API call."""
@@ -179,6 +229,33 @@ class AsgiRequests(DeadlineWatch):
                 if not pending.response_complete:
                     pending.disconnected = True
                 pending.message_event.set()
+
+    # --- refusals, deadlines ----------------------------------------------------------
+
+    def _refuse(self, refused: Refused) -> None:
+        """Answer a refused request where that interleaves with no other reply, then close."""
+        self.stop_watch()
+        answering = self._answering
+        answer = answering is None or (  # an ASGI app still reading this request's body
+            isinstance(answering, RequestResponseCycle)
+            and answering is self._reading
+            and not answering.response_started
+        )
+        self._disconnect_cycles()
+        if answer and not self.transport.is_closing():
+            self.transport.write(refusal(refused))
+        self.transport.close()
+
+    def request_timed_out(self) -> None:
+        if not self._in_message:  # nothing sent: no request to answer
+            self.transport.close()
+            return
+        seconds = f"{self.limits.request_timeout:g}"
+        self._refuse(Refused(408, "request", f"The request did not arrive whole within {seconds} seconds."))
+
+    def idle_timed_out(self) -> None:
+        if not self.transport.is_closing():
+            self.transport.close()
 
 
 def _parse_target(url: bytes) -> tuple[bytes, bytes]:
