@@ -1,7 +1,7 @@
 """Is the mock ever the bottleneck of a load run? Its CPU per request, measured side by side.
 
-1. `baseline`: a trivial ASGI endpoint (`{"data":{}}`), served by uvicorn with the mock's
-   options (`authload.mock._server.serve_app`);
+1. `baseline`: a trivial ASGI endpoint (`{"data":{}}`) on plain uvicorn (its httptools
+   protocol, uvloop, no access log): the stack people know, for scale;
 2. `mock PUT /me`: the mock's login hot path (its own HTTP protocol, `mock/_protocol.py`),
    same load generator;
 3. `flow`: authload's generator (a real headless Locust run of `locustfiles/auth_flow.py`)
@@ -17,9 +17,10 @@ core 1, so each side has one core. (1), (2) and (4) use a raw-socket keep-alive
 generator that is much cheaper per request than the servers; its CPU use is
 printed, so a saturated generator would show. Rounds alternate (1) to (4),
 the order reversed every other round; mean, spread and per-round ratios are printed.
+This machine's neighbours come and go: compare figures of one run, not across runs.
 
-    /work/venv/bin/python bench/bench_mock.py            # about 2 minutes, loopback only
-    /work/venv/bin/python bench/bench_mock.py --duration 2 --rounds 1   # quick look
+    python3 bench/bench_mock.py            # about 4 minutes, loopback only
+    python3 bench/bench_mock.py --duration 2 --rounds 1   # quick look
 """
 
 from __future__ import annotations
@@ -66,13 +67,18 @@ async def trivial_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
 
 
 def serve_trivial() -> None:
-    """Child process: serve `trivial_app`, print the base URL."""
-    from authload.mock._server import serve_app
+    """Child process: serve `trivial_app` on plain uvicorn, print the base URL."""
+    import uvicorn
 
-    def ready(url: str) -> None:
-        print(json.dumps({"base_url": url}), flush=True)
+    from authload.mock._server import base_url, bind_socket
 
-    serve_app(trivial_app, "127.0.0.1", 0, ready)
+    sock = bind_socket("127.0.0.1", 0)
+    sock.listen(2048)  # (uvicorn listens again: connections made before it starts just wait)
+    print(json.dumps({"base_url": base_url(sock)}), flush=True)
+    config = uvicorn.Config(
+        trivial_app, http="httptools", access_log=False, log_level="warning", lifespan="off"
+    )
+    uvicorn.Server(config).run(sockets=[sock])
 
 
 def pin(pid: int, cpu: int) -> None:
@@ -361,7 +367,7 @@ def main() -> None:
     print(f"  (2) mock PUT /v3.0/me:          {_spread([m['server_us'] for m in mocked])} us/req")
     paired = statistics.median(b["server_us"] / m["server_us"] for b, m in zip(baseline, mocked, strict=True))
     print(
-        f"      the mock's login runs {paired:.2f}x as fast as the trivial uvicorn endpoint"
+        f"      the mock's login runs {paired:.2f}x as fast as the trivial endpoint on plain uvicorn"
         " (median of paired rounds)"
     )
     print(

@@ -96,7 +96,7 @@ def serve_app(
     tls: tuple[str, str] | None = None,
     direct: bool = False,
 ) -> None:
-    """Serve any ASGI app the way `serve` does (the benchmark's baseline uses this too);
+    """Serve any ASGI app the way `serve` does (a traced mock in the e2e tests uses this);
     `tls` is (certificate file, key file) for HTTPS. `direct` (a `MockApp` only): its API
     requests skip the ASGI layer (`_protocol`)."""
     sock = bind_socket(host, port)
