@@ -24,13 +24,10 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import httptools
-from uvicorn.config import Config
-from uvicorn.protocols.http.flow_control import FlowControl
-from uvicorn.protocols.http.httptools_impl import RequestResponseCycle
-from uvicorn.server import ServerState
 
 from ._context import Call, MockState
 from ._limits import DeadlineWatch, Limits, Refused, not_http_error, refusal
+from ._uvicorn import Config, FlowControl, RequestResponseCycle, ServerState
 
 _uvicorn_log = logging.getLogger("uvicorn.error")
 _SLASH, _HASH = ord("/"), b"#"

@@ -28,8 +28,6 @@ import struct
 from collections.abc import Coroutine
 from typing import Any, Protocol
 
-from uvicorn.protocols.http.httptools_impl import STATUS_LINE
-
 from ..common._errors import ApiError, TransportError
 from ..protocol import wire
 from ._auth import AppCheck, authenticate
@@ -39,6 +37,7 @@ from ._counters import RouteCounters, bump
 from ._faults import FaultPlan, Terminal
 from ._ratelimit import Verdict
 from ._router import Router
+from ._uvicorn import STATUS_LINE
 
 Headers = list[tuple[bytes, bytes]]
 NO_HEADERS: Headers = []  # a reply with no extra headers (shared: never written to)

@@ -25,10 +25,9 @@ import asyncio
 from dataclasses import dataclass
 from typing import ClassVar
 
-from uvicorn.protocols.http.httptools_impl import STATUS_LINE
-
 from ..protocol import wire
 from ._config import MockConfig
+from ._uvicorn import STATUS_LINE
 
 
 @dataclass(frozen=True, slots=True)

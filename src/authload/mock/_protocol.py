@@ -34,11 +34,6 @@ from collections.abc import Callable
 from typing import Any, ClassVar
 
 import httptools
-from uvicorn.config import Config
-from uvicorn.protocols.http.flow_control import HIGH_WATER_LIMIT, FlowControl
-from uvicorn.protocols.http.httptools_impl import RequestResponseCycle
-from uvicorn.protocols.utils import get_local_addr, get_remote_addr, is_ssl
-from uvicorn.server import ServerState
 
 from ..protocol import wire
 from ._config import SlowBodyFault
@@ -46,9 +41,18 @@ from ._connection import API_METHODS, Connection
 from ._context import Call, MockState
 from ._http import JSON, OK_HEADS, Headers, HttpPipeline, Later, ok_head, reply_head
 from ._limits import Limits, Refused, not_http_error, size_error
+from ._uvicorn import (
+    HIGH_WATER_LIMIT,
+    Config,
+    FlowControl,
+    RequestResponseCycle,
+    ServerState,
+    get_local_addr,
+    get_remote_addr,
+    is_ssl,
+)
 
 _log = logging.getLogger("authload.mock")
-_uvicorn_log = logging.getLogger("uvicorn.error")
 _LINGER_RST = struct.pack("ii", 1, 0)
 _BLANKS = b" \t"
 _SLASH, _HASH = ord("/"), b"#"
