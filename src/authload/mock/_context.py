@@ -83,9 +83,10 @@ NO_PARAMS: Mapping[str, str] = MappingProxyType({})  # a route without path para
 class Call:
     """One API request, as the pipeline and its handlers see it (built once, by the front end).
 
-    Header names are lower-case (the last of a repeated header wins); `params` are the
-    route's path parameters and `scope`, `token`, `token_record` and `user` who is calling,
-    filled in by the pipeline. (A plain slotted class: one is built per request.)
+    Header names are lower-case (the last of a repeated header wins), and the headers are
+    read-only: requests with the same head may share one dict (`_protocol`'s known heads).
+    `params` are the route's path parameters and `scope`, `token`, `token_record` and `user`
+    who is calling, filled in by the pipeline. (A plain slotted class: one is built per request.)
     """
 
     __slots__ = (
