@@ -197,9 +197,9 @@ def test_http_1_0_absolute_targets_and_fragments_are_served_like_the_rest(addres
     old = b"GET %s HTTP/1.0\r\nHost: x\r\n%s\r\n" % (users.encode(), KEYS)
     with socket.create_connection(address, timeout=5) as sock:
         sock.sendall(old)
-        ((status, headers, _),) = _read_replies(sock, 1)
-        assert status == 200 and headers[b"connection"] == b"close"  # (HTTP/1.0: not kept alive)
-        assert sock.recv(100) == b""
+        ((status, _, _),) = _read_replies(sock, 1)
+        assert status == 200
+        assert sock.recv(100) == b""  # HTTP/1.0: not kept alive (newer uvicorns say so in a header too)
     absolute = f"GET http://127.0.0.1{users}?perPage=1 HTTP/1.1\r\nHost: x\r\n".encode() + KEYS + b"\r\n"
     ((status, _, body),) = _raw(address, absolute)
     assert status == 200 and len(json.loads(body)["data"]) == 1
