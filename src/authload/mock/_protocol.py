@@ -30,7 +30,7 @@ import socket
 import struct
 import urllib.parse
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from typing import Any, ClassVar
 
 import httptools
@@ -39,7 +39,7 @@ from ..protocol import wire
 from ._config import SlowBodyFault
 from ._connection import API_METHODS, Connection
 from ._context import Call, MockState
-from ._http import JSON, OK_HEADS, Headers, HttpPipeline, Later, ok_head, reply_head
+from ._http import JSON, OK_HEADS, Headers, HttpPipeline, Later, Responder, ok_head, reply_head
 from ._limits import Limits, Refused, not_http_error, size_error
 from ._uvicorn import (
     HIGH_WATER_LIMIT,
@@ -103,7 +103,7 @@ class MockProtocol(Connection, asyncio.Protocol):
         except AttributeError:  # httptools < 0.6.3
             pass
         self._feed, self._time = self.parser.feed_data, self.loop.time
-        self._handle = self.api.handle if self.api is not None else None
+        self._handle: Callable[[Call, Responder], Later] = self.api.handle if self.api else _no_api
         self._url = self._body = b""
         self._body_bytes = 0
         self._reading = self._answering = self._websocket = None
@@ -124,8 +124,8 @@ class MockProtocol(Connection, asyncio.Protocol):
                 if known is not None and len(data) - end == known[4]:
                     name, path, query, headers, _ = known
                     self.request_since = self.idle_since = None
-                    call = Call(self.state, name, path, headers, data[end:], query, self.client)  # type: ignore[arg-type]
-                    self._answer(call)
+                    state: Any = self.state  # (a known head is an API request's: there is a state)
+                    self._answer(Call(state, name, path, headers, data[end:], query, self.client))
                     return
                 self._head = head  # (the head of this read's first request, to remember)
         self._chunk = len(data)
@@ -273,13 +273,13 @@ class MockProtocol(Connection, asyncio.Protocol):
     def _answer(self, call: Call) -> None:
         """Serve an API request; its reply is written before this returns unless it waits."""
         self._answering = call
-        later = self._handle(call, self)  # type: ignore[misc]
+        later = self._handle(call, self)
         if later is not None:
             self._track(self._finish_later(call, later))
 
-    async def _finish_later(self, call: Call, later: Later) -> None:
+    async def _finish_later(self, call: Call, later: Coroutine[Any, Any, None]) -> None:
         try:
-            await later  # type: ignore[misc]
+            await later
         except Exception:  # a mock bug: the connection must not hang on it
             _log.exception("mock request failed: %s %s", call.method, call.path)
         if self._answering is call:  # (no reply was written: the bug above)
@@ -328,6 +328,10 @@ class MockProtocol(Connection, asyncio.Protocol):
                 return
             transport.write(body[offset : offset + fault.chunk_bytes])
         self._answered(call.keep_alive)
+
+
+def _no_api(call: Call, responder: Responder) -> Later:
+    raise TypeError("a plain ASGI server has no API path")  # (never called: it makes no Call)
 
 
 def protocol_class(
