@@ -42,7 +42,7 @@ def _run(tmp_path: Path, name: str, steps: str, *extra: str) -> tuple[Any, int]:
         files = ["--env", "m", "--config-dir", str(tmp_path / "cfg"), "--report-dir", str(reports)]
         result = run_cli("run", str(scenario), *extra, *files)
         logins = httpx.get(f"{mock.base_url}/_mock/stats").json()["routes"]["me.login"]["requests"]
-    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return only_summary(reports), int(logins)
 
 

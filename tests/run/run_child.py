@@ -12,7 +12,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import gevent
 import locust
+from gevent.pool import Group
 from locust.argument_parser import parse_options
 from locust.env import Environment
 from locust.event import Events
@@ -79,6 +81,37 @@ def headless() -> dict[str, Any]:
     return seen
 
 
+def stop_between_cycles() -> dict[str, Any]:
+    """Locust's graceful stop (`User.stop()`) asked just as a cycle ends: does the user start
+    another cycle, and is it then killed in its first request?"""
+    run = make_run("--headless")
+    run.prepare()
+    run.start()
+
+    class StoppedAfterTwo(run.user_class):  # type: ignore[name-defined,misc]
+        cycles_run = 0
+
+        def cycle(self) -> None:
+            super().cycle()
+            type(self).cycles_run += 1
+            if type(self).cycles_run == 2:
+                gevent.spawn(self.stop)  # runs at the user's next yield, between two cycles
+
+    group = Group()
+    StoppedAfterTwo(run.environment).start(group)
+    finished = group.join(timeout=20)
+    run.stop()
+    written = summary(run)
+    login = written["steps"]["login_auth_token"]
+    return {
+        "finished": finished,
+        "cycles": StoppedAfterTwo.cycles_run,
+        "login": login["requests"],
+        "errors": login["errors_by_code"],
+        "logout": written["steps"]["logout"]["requests"],
+    }
+
+
 def gate() -> dict[str, Any]:
     """The web UI's start gate: a broken file, then a good one, then a change while running."""
     run = make_run()
@@ -125,4 +158,10 @@ def open_model() -> dict[str, Any]:
     }
 
 
-print(json.dumps({"headless": headless, "gate": gate, "open_model": open_model}[CASE]()))
+CASES = {
+    "headless": headless,
+    "stop_between_cycles": stop_between_cycles,
+    "gate": gate,
+    "open_model": open_model,
+}
+print(json.dumps(CASES[CASE]()))

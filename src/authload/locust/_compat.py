@@ -16,6 +16,8 @@ inside a run.
 | `locust.stats.CSV_STATS_INTERVAL_SEC`              | let Locust's CSV take the final counts         |
 | `locust.html.get_html_report`                      | write report.html ourselves, redacted          |
 | `locust.exception.StopTest` (locust 2.43-2.47)     | refuse a start made outside the form           |
+| `User._state`, `LOCUST_STATE_STOPPING`             | a user's task loop ends when Locust asks it to |
+| (locust 2.46.3-2.47)                               | stop gracefully                                |
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from locust.exception import StopTest  # 2.43+: raised in a test_start listener,
 from locust.html import get_html_report
 from locust.rpc import Message
 from locust.runners import MasterRunner, Runner
+from locust.user.task import LOCUST_STATE_STOPPING
 
 __all__ = [
     "StopTest",
@@ -36,6 +39,7 @@ __all__ = [
     "html_report",
     "kill_users",
     "missing",
+    "stop_asked",
     "worker_ids",
     "worker_state",
 ]
@@ -67,6 +71,12 @@ def kill_users(runner: Any) -> None:
         greenlets.kill(block=False)
 
 
+def stop_asked(user: Any) -> bool:
+    """Locust asked this user to stop once its task is done (`User.stop(force=False)`: the
+    graceful stop, waited for up to the stop timeout)."""
+    return bool(user._state == LOCUST_STATE_STOPPING)
+
+
 def csv_interval() -> float:
     """How often Locust's CSV writer writes."""
     return float(locust_stats.CSV_STATS_INTERVAL_SEC)
@@ -85,6 +95,7 @@ def missing() -> list[str]:
         "locust.stats.CSV_STATS_INTERVAL_SEC": hasattr(locust_stats, "CSV_STATS_INTERVAL_SEC"),
         "locust Runner.user_greenlets": "user_greenlets" in _names(Runner.__init__),
         "locust MasterRunner.clients": "clients" in _names(MasterRunner.__init__),
+        "locust User._state": "_state" in _names(locust.User.stop),
     }
     for name, present in checks.items():
         if not present:

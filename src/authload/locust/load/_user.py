@@ -1,7 +1,8 @@
 """The Locust user that runs a scenario's flows and reports steps and cycles.
 
-Each virtual user is one simulated client app (`VirtualUser`). A task is one
-cycle: pick a flow by weight, take an identity, run the steps. A cycle stops
+Each virtual user is one simulated client app (`VirtualUser`); its one task
+runs cycle after cycle. A cycle: pick a flow by weight, take an identity, run
+the steps. A cycle stops
 at its first failed step; its time is the sum of its steps, pauses excluded,
 so a cycle threshold measures the auth work, not the think time.
 
@@ -42,6 +43,7 @@ from ...report import (
     judge,
 )
 from ...scenario import LOCAL_STEPS, PAUSE, Flow, Step
+from .. import _compat
 from ._driver import FastDriver, tls_context
 from ._realtime import CONNECT_REALTIME, RealtimeLink
 
@@ -125,7 +127,18 @@ class AuthFlowUser(User):
             driver.close()
 
     @task
+    def cycles(self) -> None:
+        """Cycle after cycle in one task, until Locust asks the user to stop. Between tasks Locust
+        marks a user WAITING and a stop kills it there at once; that kill can land in the first
+        request of the cycle that starts next (an UNFINISHED error, after the run was over). In
+        one task the user stays RUNNING, so every stop is the graceful one: the cycle in progress
+        ends (within the stop timeout), then the user stops."""
+        while not _compat.stop_asked(self):
+            self.cycle()
+            gevent.sleep(0)  # (as Locust's wait between tasks: a cycle that sent nothing yields too)
+
     def cycle(self) -> None:
+        """One cycle: a flow picked by weight, with an identity from the pool if it needs one."""
         names = self.flow_names
         name = names[0] if len(names) == 1 else random.choices(names, self.flow_weights)[0]
         flow = self.flows[name]
