@@ -120,13 +120,11 @@ class Connection(DeadlineWatch):
         if parser.should_upgrade() and headers.get(b"upgrade", b"").lower() == b"websocket":
             self._websocket = (method, url, headers)  # `HttpParserUpgrade` follows
             return
-        if url[0] == _SLASH and _HASH not in url:  # origin form, no fragment
-            raw_path, _, query = url.partition(b"?")
+        if is_origin_form(url):
+            raw_path, path, query = split_origin_form(url)
         else:
             raw_path, query = _parse_target(url)
-        path = raw_path.decode("ascii")
-        if "%" in path:
-            path = urllib.parse.unquote(path)
+            path = _decoded(raw_path)
         keep_alive = keep_alive and version != "1.0"
         expect = headers.get(b"expect")
         continues = expect is not None and expect.lower() == b"100-continue"
@@ -253,6 +251,22 @@ class Connection(DeadlineWatch):
     def idle_timed_out(self) -> None:
         if not self.transport.is_closing():
             self.transport.close()
+
+
+def is_origin_form(url: bytes) -> bool:
+    """A target as clients send it to a server: `/path?query`, no fragment."""
+    return url[0] == _SLASH and _HASH not in url
+
+
+def split_origin_form(url: bytes) -> tuple[bytes, str, bytes]:
+    """(raw path, path, query) of an origin-form target."""
+    raw_path, _, query = url.partition(b"?")
+    return raw_path, _decoded(raw_path), query
+
+
+def _decoded(raw_path: bytes) -> str:
+    path = raw_path.decode("ascii")
+    return urllib.parse.unquote(path) if "%" in path else path
 
 
 def _parse_target(url: bytes) -> tuple[bytes, bytes]:

@@ -27,7 +27,7 @@ from typing import ClassVar
 
 from ..protocol import wire
 from ._config import MockConfig
-from ._uvicorn import STATUS_LINE
+from ._http import JSON, NO_HEADERS, reply_head
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,8 +76,7 @@ def refusal(refused: Refused) -> bytes:
     """A complete HTTP reply with CometChat's error envelope that closes the connection."""
     message = wire.ERROR_MESSAGES[wire.ERR_BAD_REQUEST]
     body = wire.encode_json(wire.error_body(wire.ERR_BAD_REQUEST, message, {refused.field: [refused.detail]}))
-    head = b"content-type: application/json\r\ncontent-length: %d\r\nconnection: close\r\n\r\n"
-    return STATUS_LINE[refused.status] + head % len(body) + body
+    return reply_head(refused.status, len(body), NO_HEADERS, JSON, keep_alive=False) + body
 
 
 _EARLY = 0.002  # a timer may fire a clock tick before its time (uvloop's is in milliseconds)

@@ -28,7 +28,6 @@ import asyncio
 import logging
 import socket
 import struct
-import urllib.parse
 from collections import deque
 from collections.abc import Callable, Coroutine
 from typing import Any, ClassVar
@@ -37,7 +36,7 @@ import httptools
 
 from ..protocol import wire
 from ._config import SlowBodyFault
-from ._connection import API_METHODS, Connection
+from ._connection import API_METHODS, Connection, is_origin_form, split_origin_form
 from ._context import Call, MockState
 from ._http import JSON, OK_HEADS, Headers, HttpPipeline, Later, Responder, ok_head, reply_head
 from ._limits import Limits, Refused, not_http_error, size_error
@@ -55,7 +54,6 @@ from ._uvicorn import (
 _log = logging.getLogger("authload.mock")
 _LINGER_RST = struct.pack("ii", 1, 0)
 _BLANKS = b" \t"
-_SLASH, _HASH = ord("/"), b"#"
 _KNOWN_MAX = 2048
 # A plain API request's head, as read: (method, path, query, headers, body length). Its headers
 # dict is shared by every request with that head: handlers only read a call's headers.
@@ -203,14 +201,10 @@ class MockProtocol(Connection, asyncio.Protocol):
             and self.state is not None
             and b"connection" not in headers
             and b"expect" not in headers
-            and url[0] == _SLASH
-            and _HASH not in url
+            and is_origin_form(url)
             and parser.should_keep_alive()
         ):
-            raw_path, _, query = url.partition(b"?")
-            path = raw_path.decode("ascii")
-            if "%" in path:
-                path = urllib.parse.unquote(path)
+            _, path, query = split_origin_form(url)
             if not path.startswith(self.asgi_prefixes):
                 self._reading = Call(self.state, name, path, headers, b"", query, self.client)
                 if head is not None and head.startswith(method) and b"transfer-encoding" not in headers:

@@ -57,10 +57,8 @@ def _settings_json(call: Call) -> bytes:
 
 
 def _me_prefix(call: Call, user: UserRecord) -> bytes:
-    """The user object as `/me` shows it, encoded, without its closing brace."""
-    prefix = user.me_prefix
-    if prefix is None:
-        prefix = user.me_prefix = me_prefix(user.fields, f"{user.uid}@{call.state.config.app_id}")
+    """The user object as `/me` shows it, encoded, without its closing brace (kept on the user)."""
+    prefix = user.me_prefix = me_prefix(user.fields, f"{user.uid}@{call.state.config.app_id}")
     return prefix
 
 

@@ -10,7 +10,7 @@ import gc
 import socket
 import threading
 from collections.abc import Callable
-from typing import Any, cast
+from typing import Any
 
 import uvicorn
 
@@ -105,8 +105,6 @@ def serve_app(
     uv_config = uvicorn.Config(
         app,
         http=protocol_class(limits, app.api, app.asgi_prefixes) if direct else protocol_class(limits),
-        # Idle connections (MockConfig.keep_alive_seconds). Typed int, but only given to call_later.
-        timeout_keep_alive=cast(int, limits.keep_alive),
         access_log=False,
         log_level="warning",
         lifespan="off",
