@@ -262,3 +262,27 @@ async def test_the_direct_path_answers_as_the_asgi_path_does() -> None:
     ):
         assert [_comparable(http.request(m, p, headers=h, content=b)) for m, p, h, b in cases] == expected
         assert http.get("/_mock/stats").json()["routes"] == expected_counts
+
+
+def test_a_failure_after_a_wait_is_answered_as_the_pipeline_answers_one(
+    address: tuple[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A mock bug after a latency fault's wait (outside the handler's own guard): the request
+    # still gets the pipeline's 500 envelope, and the connection serves the next request.
+    from authload.mock._http import HttpPipeline
+
+    def broken(*_: Any) -> None:
+        raise RuntimeError("a mock bug")
+
+    monkeypatch.setattr(HttpPipeline, "_finish", broken)
+    users = wire.rest_path(wire.USERS)
+    with socket.create_connection(address, timeout=5) as sock:
+        sock.sendall(_request("GET", users))  # users.list waits 150 ms: its rest is a task
+        ((status, _, body),) = _read_replies(sock, 1)
+        monkeypatch.undo()
+        sock.sendall(_request("GET", users))
+        ((after, _, _),) = _read_replies(sock, 1)
+    error = json.loads(body)["error"]
+    assert status == 500 and error["code"] == wire.ERR_OPERATION_FAILED
+    assert error["message"] == wire.INFERRED_ERROR_MESSAGES[wire.ERR_OPERATION_FAILED]  # (the pipeline's)
+    assert after == 200

@@ -146,7 +146,8 @@ def reply_head(status: int, length: int, headers: Headers, content_type: bytes, 
     return b"".join(parts)
 
 
-def _error_bytes(error: ApiError) -> bytes:
+def error_bytes(error: ApiError) -> bytes:
+    """A CometChat error envelope, encoded."""
     return wire.encode_json(wire.error_body(error.error_code, error.message, error.details or None))
 
 
@@ -295,7 +296,7 @@ class HttpPipeline:
                 bump(counters.faults, "capacity")
                 error = self.state.error(wire.ERR_SERVICE_UNAVAILABLE)
                 _count(counters, error.status, error.error_code)
-                out.reply(error.status, _error_bytes(error), NO_HEADERS)
+                out.reply(error.status, error_bytes(error), NO_HEADERS)
                 return False
             if wait > 0:
                 await asyncio.sleep(wait)
@@ -313,7 +314,7 @@ class HttpPipeline:
         extra.append((_RETRY_AFTER, str(verdict.retry_after).encode()))
         error = self.state.error(wire.ERR_TOO_MANY_REQUESTS)
         _count(counters, error.status, error.error_code)
-        out.reply(error.status, _error_bytes(error), extra)
+        out.reply(error.status, error_bytes(error), extra)
         return None
 
     def _run(self, call: Call, route: Route | None) -> tuple[int, bytes, str | None]:
@@ -336,11 +337,11 @@ class HttpPipeline:
                 )
             return 200, route.handler(call), None
         except ApiError as error:
-            return error.status, _error_bytes(error), error.error_code
+            return error.status, error_bytes(error), error.error_code
         except Exception:  # a mock bug: answer (and count) a 500 envelope rather than a bare 500
             _log.exception("mock handler failed: %s %s", call.method, call.path)
             failed = state.error(wire.ERR_OPERATION_FAILED)
-            return failed.status, _error_bytes(failed), failed.error_code
+            return failed.status, error_bytes(failed), failed.error_code
 
     def _terminal(self, out: Responder, counters: RouteCounters, fault: Terminal, extra: Headers) -> None:
         if isinstance(fault, ResetFault):

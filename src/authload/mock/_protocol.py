@@ -38,7 +38,18 @@ from ..protocol import wire
 from ._config import SlowBodyFault
 from ._connection import API_METHODS, Connection, is_origin_form, split_origin_form
 from ._context import Call, MockState
-from ._http import JSON, OK_HEADS, Headers, HttpPipeline, Later, Responder, ok_head, reply_head
+from ._http import (
+    JSON,
+    NO_HEADERS,
+    OK_HEADS,
+    Headers,
+    HttpPipeline,
+    Later,
+    Responder,
+    error_bytes,
+    ok_head,
+    reply_head,
+)
 from ._limits import Limits, Refused, not_http_error, size_error
 from ._uvicorn import (
     HIGH_WATER_LIMIT,
@@ -276,9 +287,9 @@ class MockProtocol(Connection, asyncio.Protocol):
             await later
         except Exception:  # a mock bug: the connection must not hang on it
             _log.exception("mock request failed: %s %s", call.method, call.path)
-        if self._answering is call:  # (no reply was written: the bug above)
-            message = wire.ERROR_MESSAGES.get(wire.ERR_OPERATION_FAILED, wire.ERR_OPERATION_FAILED)
-            self.reply(500, wire.encode_json(wire.error_body(wire.ERR_OPERATION_FAILED, message)), [])
+        if self._answering is call:  # (no reply was written: the bug above; as the pipeline answers one)
+            failed = call.state.error(wire.ERR_OPERATION_FAILED)
+            self.reply(failed.status, error_bytes(failed), NO_HEADERS)
         self._drain()
 
     # --- Responder (of the API request being answered) --------------------------------
